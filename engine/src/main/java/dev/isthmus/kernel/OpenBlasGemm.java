@@ -1,0 +1,75 @@
+package dev.isthmus.kernel;
+
+import dev.isthmus.bindings.cblas.cblas_h;
+import dev.isthmus.natives.OpenBlas;
+
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * {@link Gemm} through OpenBLAS's {@code cblas_sgemm}, called via the FFM bindings.
+ *
+ * <p>Small products use the bindings' critical downcall (no thread-state transition, the cheapest call
+ * FFM has). Large ones use an ordinary downcall linked here from the same address and descriptor:
+ * a critical call cannot be paused for a safepoint, and a 100 ms GEMM should not hold up the garbage
+ * collector of every other thread. Heap segments cannot be passed to native code; they go to
+ * {@link VectorGemm}.
+ */
+public final class OpenBlasGemm implements Gemm {
+
+    /** Above this many multiply-adds a call is long enough that the transition cost does not matter. */
+    static final long CRITICAL_LIMIT = 1L << 21;
+
+    private static final class Plain {
+        static final MethodHandle SGEMM = Linker.nativeLinker()
+                .downcallHandle(cblas_h.cblas_sgemm$address(), cblas_h.cblas_sgemm$descriptor());
+    }
+
+    private final VectorGemm heapFallback;
+
+    /** @throws IllegalStateException if OpenBLAS could not be loaded */
+    public OpenBlasGemm(VectorGemm heapFallback) {
+        if (!OpenBlas.isAvailable()) {
+            throw new IllegalStateException("OpenBLAS is not loaded; tried: " + OpenBlas.attempts());
+        }
+        this.heapFallback = heapFallback;
+    }
+
+    @Override
+    public String name() {
+        return "openblas";
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float alpha, MemorySegment a, long aOff, int lda,
+                      MemorySegment b, long bOff, int ldb,
+                      float beta, MemorySegment c, long cOff, int ldc) {
+        GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (!a.isNative() || !b.isNative() || !c.isNative()) {
+            heapFallback.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        MemorySegment pa = aOff == 0 ? a : a.asSlice(aOff * Float.BYTES);
+        MemorySegment pb = bOff == 0 ? b : b.asSlice(bOff * Float.BYTES);
+        MemorySegment pc = cOff == 0 ? c : c.asSlice(cOff * Float.BYTES);
+        int order = cblas_h.CblasRowMajor();
+        int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
+        int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
+        if ((long) m * n * k <= CRITICAL_LIMIT) {
+            cblas_h.cblas_sgemm(order, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        } else {
+            try {
+                Plain.SGEMM.invokeExact(order, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError("cblas_sgemm", t);
+            }
+        }
+    }
+}

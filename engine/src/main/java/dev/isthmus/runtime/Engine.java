@@ -1,0 +1,188 @@
+package dev.isthmus.runtime;
+
+import dev.isthmus.kernel.Gemm;
+import dev.isthmus.kernel.OpenBlasGemm;
+import dev.isthmus.kernel.VectorGemm;
+import dev.isthmus.natives.OpenBlas;
+import dev.isthmus.natives.OpenBlasInfo;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The process-wide runtime: which GEMM backend runs, the thread budget, and the Vector API self-check.
+ *
+ * <p>Configured from system properties (or environment variables) on first use:
+ * <ul>
+ *   <li>{@code isthmus.threads} / {@code ISTHMUS_THREADS}: the thread budget (default: available processors);</li>
+ *   <li>{@code isthmus.backend} / {@code ISTHMUS_BACKEND}: {@code auto} (OpenBLAS if it loads, else the
+ *       Vector API), {@code openblas} (fail if it does not load) or {@code vector};</li>
+ *   <li>{@code isthmus.blas.path} / {@code ISTHMUS_BLAS_PATH} and {@code isthmus.blas=none}: see {@link OpenBlas};</li>
+ *   <li>{@code isthmus.selfcheck=false}: skip the Vector API check (assume intrinsified).</li>
+ * </ul>
+ * {@link #configure} replaces the runtime explicitly, e.g. to change the thread count.
+ */
+public final class Engine {
+
+    /** Which implementation runs matrix products. */
+    public enum Backend { AUTO, OPENBLAS, VECTOR }
+
+    private static volatile Engine current;
+    private static VectorSupport checkedVectors;
+    private static boolean warnedVectors;
+    private static boolean warnedBlas;
+
+    private final ThreadBudget budget;
+    private final Gemm gemm;
+    private final VectorGemm vectorGemm;
+    private final Optional<OpenBlasInfo> openBlas;
+    private final VectorSupport vectors;
+    private final String fallbackReason;
+
+    private Engine(int threads, Backend backend, boolean selfCheck) {
+        Optional<OpenBlasInfo> blas = backend == Backend.VECTOR ? Optional.empty() : OpenBlas.load();
+        this.openBlas = blas;
+        this.budget = new ThreadBudget(threads, blas.isPresent());
+        this.vectorGemm = new VectorGemm(budget.pool());
+        this.vectors = vectorSupport(selfCheck);
+        if (blas.isPresent()) {
+            this.gemm = new OpenBlasGemm(vectorGemm);
+            this.fallbackReason = null;
+        } else if (backend == Backend.OPENBLAS) {
+            budget.close();
+            throw new IllegalStateException("isthmus.backend=openblas but OpenBLAS could not be loaded; tried: "
+                    + String.join("; ", OpenBlas.attempts()));
+        } else {
+            this.gemm = vectorGemm;
+            this.fallbackReason = backend == Backend.VECTOR ? "selected by isthmus.backend=vector"
+                    : "OpenBLAS could not be loaded; tried: " + String.join("; ", OpenBlas.attempts());
+            if (backend == Backend.AUTO && !warnedBlas) {
+                warnedBlas = true;
+                System.err.println("[isthmus] WARNING: " + fallbackReason + ". Using the Vector API GEMM.");
+            }
+        }
+        if (!vectors.intrinsified() && !warnedVectors) {
+            warnedVectors = true;
+            System.err.printf(Locale.ROOT, "[isthmus] WARNING: the Vector API does not look intrinsified on this JVM "
+                    + "(vector loop %.2fx the speed of a scalar loop%s); kernels use their scalar paths.%n",
+                    vectors.speedup(), vectors.correct() ? "" : ", and results differed");
+        }
+    }
+
+    /** The runtime, created from the system properties on first call. */
+    public static Engine get() {
+        Engine e = current;
+        if (e == null) {
+            synchronized (Engine.class) {
+                e = current;
+                if (e == null) {
+                    e = new Engine(defaultThreads(), defaultBackend(), selfCheckEnabled());
+                    current = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** Replaces the runtime with one of {@code threads} threads on {@code backend}; returns it. */
+    public static synchronized Engine configure(int threads, Backend backend) {
+        Engine old = current;
+        Engine e = new Engine(threads, backend, selfCheckEnabled());
+        current = e;
+        if (old != null) {
+            old.budget.close();
+        }
+        return e;
+    }
+
+    /** The self-check runs once per JVM; later runtimes reuse its verdict. */
+    private static synchronized VectorSupport vectorSupport(boolean selfCheck) {
+        if (checkedVectors == null) {
+            checkedVectors = selfCheck ? VectorSupport.check()
+                    : new VectorSupport(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), true, Double.NaN, true);
+        }
+        return checkedVectors;
+    }
+
+    private static boolean selfCheckEnabled() {
+        return !"false".equalsIgnoreCase(System.getProperty("isthmus.selfcheck"));
+    }
+
+    public Gemm gemm() {
+        return gemm;
+    }
+
+    /** The pure-Java GEMM, whatever the default backend is. */
+    public VectorGemm vectorGemm() {
+        return vectorGemm;
+    }
+
+    public ThreadBudget threads() {
+        return budget;
+    }
+
+    public Optional<OpenBlasInfo> openBlas() {
+        return openBlas;
+    }
+
+    public VectorSupport vectorSupport() {
+        return vectors;
+    }
+
+    /** True if kernels should take their Vector API paths. */
+    public boolean useVectors() {
+        return vectors.intrinsified();
+    }
+
+    /** A multi-line report: backend, library, core, threads, vector width. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("backend        ").append(gemm.name()).append('\n');
+        if (openBlas.isPresent()) {
+            OpenBlasInfo info = openBlas.get();
+            sb.append("openblas       ").append(info.path()).append(" (").append(info.source().name().toLowerCase(Locale.ROOT)).append(")\n");
+            sb.append("config         ").append(info.config()).append('\n');
+            sb.append("core           ").append(info.coreName()).append('\n');
+            sb.append("blas threads   ").append(budget.blasThreads()).append('\n');
+        } else {
+            sb.append("openblas       not used: ").append(fallbackReason).append('\n');
+        }
+        sb.append("threads        ").append(budget.threads()).append(" (budget; processors: ")
+                .append(Runtime.getRuntime().availableProcessors()).append(")\n");
+        sb.append(String.format(Locale.ROOT, "vector api     %d-bit, %d floats/vector, %s (%.1fx scalar)%n",
+                vectors.speciesBits(), vectors.lanes(), vectors.intrinsified() ? "intrinsified" : "NOT intrinsified",
+                vectors.speedup()));
+        sb.append("java           ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.runtime.version")).append('\n');
+        return sb.toString();
+    }
+
+    static int defaultThreads() {
+        String v = System.getProperty("isthmus.threads", System.getenv("ISTHMUS_THREADS"));
+        if (v == null || v.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int t = Integer.parseInt(v.trim());
+            if (t < 1) {
+                throw new NumberFormatException();
+            }
+            return t;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("isthmus.threads must be a positive integer, got '" + v + "'");
+        }
+    }
+
+    static Backend defaultBackend() {
+        String v = System.getProperty("isthmus.backend", System.getenv("ISTHMUS_BACKEND"));
+        if (v == null || v.isBlank()) {
+            return Backend.AUTO;
+        }
+        try {
+            return Backend.valueOf(v.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("isthmus.backend must be auto, openblas or vector, got '" + v + "'");
+        }
+    }
+}

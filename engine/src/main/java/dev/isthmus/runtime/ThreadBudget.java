@@ -1,0 +1,77 @@
+package dev.isthmus.runtime;
+
+import dev.isthmus.natives.OpenBlas;
+
+/**
+ * One thread budget for the whole engine. It sizes the engine's {@link ThreadPool} and OpenBLAS's
+ * thread count together, so the two never run at full width at the same time: on 2 cores, two
+ * engine workers each calling a 2-thread OpenBLAS would make four threads fight for two cores,
+ * and OpenBLAS's spinning threads make that many times slower.
+ *
+ * <p>Outside engine-parallel regions OpenBLAS gets the whole budget (one big GEMM uses every core);
+ * inside {@link #parallelFor} it is set to one thread, since the engine already splits the work
+ * (batch-parallel convolution, for instance).
+ */
+public final class ThreadBudget implements AutoCloseable {
+
+    private final int threads;
+    private final ThreadPool pool;
+    private final boolean blas;
+    private int blasWidth;
+
+    ThreadBudget(int threads, boolean blasLoaded) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread budget must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.pool = new ThreadPool(threads);
+        this.blas = blasLoaded;
+        setBlasWidth(threads);
+    }
+
+    /** The total number of threads the engine may keep busy. */
+    public int threads() {
+        return threads;
+    }
+
+    /** The engine's pool, sized to the budget. */
+    public ThreadPool pool() {
+        return pool;
+    }
+
+    /** The thread count OpenBLAS currently has (0 when not loaded). */
+    public int blasThreads() {
+        return blas ? OpenBlas.numThreads() : 0;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, count)} on the pool, with OpenBLAS narrowed to one thread for the
+     * duration so BLAS calls made inside the body do not oversubscribe the cores.
+     */
+    public void parallelFor(int count, ThreadPool.RangeTask body) {
+        if (threads == 1 || count <= 1) {
+            pool.parallelFor(count, body);
+            return;
+        }
+        synchronized (this) {
+            setBlasWidth(1);
+            try {
+                pool.parallelFor(count, body);
+            } finally {
+                setBlasWidth(threads);
+            }
+        }
+    }
+
+    private void setBlasWidth(int width) {
+        if (blas && blasWidth != width) {
+            OpenBlas.setNumThreads(width);
+            blasWidth = width;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.isthmus.runtime;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Start-up self-check of the Vector API: does a vector loop compute what a scalar loop computes, and
+ * is it faster? Some JITs (C1 only, the interpreter, some native-image builds) run the Vector API
+ * without intrinsics, where every vector op allocates and is many times slower than a scalar loop;
+ * the engine then takes its scalar paths and says so.
+ *
+ * @param speciesBits      width of the preferred species, e.g. 512 with AVX-512
+ * @param lanes            floats per vector
+ * @param correct          the vector loop matched the scalar loop exactly
+ * @param speedup          scalar time / vector time on the same loop after warm-up
+ * @param intrinsified     correct, and fast enough that vectors are evidently compiled to SIMD
+ */
+public record VectorSupport(int speciesBits, int lanes, boolean correct, double speedup, boolean intrinsified) {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** Runs the check (about 50-150 ms, most of it JIT warm-up). */
+    public static VectorSupport check() {
+        int n = 1024;
+        float[] x = new float[n], y = new float[n], yv = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (i % 17) * 0.25f - 2f;
+            y[i] = (i % 5) * 0.5f;
+        }
+        long scalarBest = Long.MAX_VALUE, vectorBest = Long.MAX_VALUE;
+        boolean correct = true;
+        for (int round = 0; round < 12; round++) {
+            System.arraycopy(y, 0, yv, 0, n);
+            float[] ys = y.clone();
+            long t0 = System.nanoTime();
+            for (int rep = 0; rep < 200; rep++) {
+                scalarAxpy(0.5f, x, ys);
+            }
+            long t1 = System.nanoTime();
+            for (int rep = 0; rep < 200; rep++) {
+                vectorAxpy(0.5f, x, yv);
+            }
+            long t2 = System.nanoTime();
+            if (round >= 4) {
+                scalarBest = Math.min(scalarBest, t1 - t0);
+                vectorBest = Math.min(vectorBest, t2 - t1);
+            }
+            for (int i = 0; i < n; i++) {
+                if (Float.floatToIntBits(ys[i]) != Float.floatToIntBits(yv[i])) {
+                    correct = false;
+                    break;
+                }
+            }
+        }
+        double speedup = (double) scalarBest / Math.max(1, vectorBest);
+        // The scalar loop may be auto-vectorised by C2 too; a non-intrinsified Vector API is 10-100x slower,
+        // so "not much slower than scalar" is the robust test.
+        boolean intrinsified = correct && speedup > 0.5;
+        return new VectorSupport(S.vectorBitSize(), S.length(), correct, speedup, intrinsified);
+    }
+
+    private static void scalarAxpy(float a, float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            y[i] = Math.fma(a, x[i], y[i]);
+        }
+    }
+
+    private static void vectorAxpy(float a, float[] x, float[] y) {
+        int i = 0;
+        int bound = S.loopBound(x.length);
+        FloatVector va = FloatVector.broadcast(S, a);
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, i).fma(va, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+        }
+        for (; i < x.length; i++) {
+            y[i] = Math.fma(a, x[i], y[i]);
+        }
+    }
+}
