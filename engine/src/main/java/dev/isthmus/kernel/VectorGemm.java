@@ -1,21 +1,44 @@
 package dev.isthmus.kernel;
 
 import dev.isthmus.runtime.ThreadPool;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+
+import static dev.isthmus.kernel.GemmKernel.MR;
+import static dev.isthmus.kernel.GemmKernel.NR;
 
 /**
- * Pure-Java {@link Gemm} on the Vector API, used when OpenBLAS cannot be loaded or when selected with
- * {@code -Disthmus.backend=vector}. Rows of C are split over the engine's {@link ThreadPool}.
+ * Pure-Java {@link Gemm} on the Vector API, used when OpenBLAS cannot be loaded, for heap segments, or
+ * when selected with {@code -Disthmus.backend=vector}.
+ *
+ * <p>It is blocked in the manner of Goto and BLIS: for each panel of {@link #NC} columns and
+ * {@link #KC} steps of k, op(B) is packed ({@link GemmPack}) into a buffer that stays in the L2/L3
+ * cache; for each block of {@link #MC} rows op(A) is packed into one that stays in L2; then the
+ * register-tiled {@link GemmKernel} sweeps the block tile by tile. Packing puts every transpose
+ * combination, leading dimension and offset into the same layout, so one kernel serves all of them.
+ *
+ * <p>Large products are split over the engine's {@link ThreadPool} into independent stripes of C
+ * (column stripes, or row stripes when C has few columns), each thread packing what it needs into its
+ * own {@link GemmWorkspace}; the stripes are whole tiles and the k blocking does not depend on the
+ * split, so the result is bit-for-bit the same on any number of threads. Segments confined to the
+ * calling thread are processed on that thread only. Small products skip packing ({@link GemmDirect}).
+ *
+ * <p>Concurrent calls from different threads on one instance are safe: every thread, caller or worker,
+ * packs into its own thread-local workspace, and the pool serialises the multi-threaded parts.
  */
 public final class VectorGemm implements Gemm {
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final ByteOrder LE = ByteOrder.nativeOrder();
+    /** Depth of a packed panel: 256 steps keep a B micro-panel ({@code NR x KC}) within half of L1. */
+    static final int KC = Integer.getInteger("tune.kc", 256);
+    /** Rows of a packed A block: {@code MC x KC} floats (about 144 KiB) sit in L2 beside B's micro-panels. */
+    static final int MC = Integer.getInteger("tune.mc", 24 * MR);
+    /** Columns of a packed B panel: {@code KC x NC} floats (2 MiB) stay in L3. */
+    static final int NC = Math.max(1, Integer.getInteger("tune.nc", 2048) / NR) * NR;
+
+    /** Below this many multiply-adds, packing costs more than it saves. */
+    static final long DIRECT_LIMIT = 4096;
+    /** Below this many multiply-adds, waking the pool costs more than it saves. */
+    static final long PARALLEL_LIMIT = 1L << 18;
 
     private final ThreadPool pool;
 
@@ -37,83 +60,131 @@ public final class VectorGemm implements Gemm {
         if (m == 0 || n == 0) {
             return;
         }
-        ThreadPool.RangeTask rows = (start, end, w) -> {
-            for (int i = start; i < end; i++) {
-                row(transA, transB, i, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            }
-        };
-        if ((long) m * n * k < 32_768 || pool == null || !pool.canShare(a) || !pool.canShare(b) || !pool.canShare(c)) {
-            rows.run(0, m, 0);
-        } else {
-            pool.parallelFor(m, rows);
+        if (k == 0 || alpha == 0f) {
+            GemmDirect.scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        long work = (long) m * n * k;
+        if (work <= DIRECT_LIMIT || m <= 2) {
+            GemmDirect.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        int threads = pool == null ? 1 : pool.threads();
+        if (threads == 1 || work < PARALLEL_LIMIT || !pool.canShare(a) || !pool.canShare(b) || !pool.canShare(c)) {
+            blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, 0, n);
+            return;
+        }
+        // Split C into stripes of whole tiles: by columns unless that leaves threads idle or unbalanced.
+        int rowTiles = (m + MR - 1) / MR, colTiles = (n + NR - 1) / NR;
+        long byColumns = (long) m * ceilDiv(colTiles, threads) * NR;
+        long byRows = (long) n * ceilDiv(rowTiles, threads) * MR;
+        Split split = GemmWorkspace.get().split;
+        split.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, byRows < byColumns);
+        try {
+            pool.parallelFor(byRows < byColumns ? rowTiles : colTiles, split);
+        } finally {
+            split.clear();
         }
     }
 
-    private static float aAt(boolean transA, MemorySegment a, long aOff, int lda, int i, int p) {
-        long idx = transA ? aOff + (long) p * lda + i : aOff + (long) i * lda + p;
-        return a.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, idx);
-    }
-
-    private static void row(boolean transA, boolean transB, int i, int n, int k, float alpha,
-                            MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                            float beta, MemorySegment c, long cOff, int ldc) {
-        long cRow = (cOff + (long) i * ldc) * Float.BYTES;
-        // C row = beta * C row
-        int bound = S.loopBound(n);
-        FloatVector vb = FloatVector.broadcast(S, beta);
-        int j = 0;
-        for (; j < bound; j += S.length()) {
-            long at = cRow + (long) j * Float.BYTES;
-            FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, at, LE).mul(vb);
-            v.intoMemorySegment(c, at, LE);
-        }
-        for (; j < n; j++) {
-            long at = cRow + (long) j * Float.BYTES;
-            float v = beta == 0f ? 0f : c.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at) * beta;
-            c.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at, v);
-        }
-        if (!transB) {
-            for (int p = 0; p < k; p++) {
-                float s = alpha * aAt(transA, a, aOff, lda, i, p);
-                FloatVector vs = FloatVector.broadcast(S, s);
-                long bRow = (bOff + (long) p * ldb) * Float.BYTES;
-                j = 0;
-                for (; j < bound; j += S.length()) {
-                    long at = cRow + (long) j * Float.BYTES;
-                    FloatVector acc = FloatVector.fromMemorySegment(S, c, at, LE);
-                    FloatVector bv = FloatVector.fromMemorySegment(S, b, bRow + (long) j * Float.BYTES, LE);
-                    bv.fma(vs, acc).intoMemorySegment(c, at, LE);
-                }
-                for (; j < n; j++) {
-                    long at = cRow + (long) j * Float.BYTES;
-                    float cv = c.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                    float bv = b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, bOff + (long) p * ldb + j);
-                    c.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at, Math.fma(s, bv, cv));
-                }
-            }
-        } else {
-            for (j = 0; j < n; j++) {
-                long bRow = bOff + (long) j * ldb;
-                float sum = 0f;
-                int p = 0;
-                if (!transA) {
-                    FloatVector acc = FloatVector.zero(S);
-                    int kb = S.loopBound(k);
-                    long aRow = aOff + (long) i * lda;
-                    for (; p < kb; p += S.length()) {
-                        FloatVector av = FloatVector.fromMemorySegment(S, a, (aRow + p) * Float.BYTES, LE);
-                        FloatVector bv = FloatVector.fromMemorySegment(S, b, (bRow + p) * Float.BYTES, LE);
-                        acc = av.fma(bv, acc);
+    /**
+     * The blocked product on rows {@code [i0, i1)} and columns {@code [j0, j1)} of C, on the calling thread
+     * with its own workspace.
+     */
+    static void blocked(boolean transA, boolean transB, int k, float alpha,
+                        MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                        float beta, MemorySegment c, long cOff, int ldc, int i0, int i1, int j0, int j1) {
+        GemmWorkspace ws = GemmWorkspace.get();
+        // Even blocks: k = 257 is two blocks of 129 and 128, not 256 and 1.
+        int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks);
+        int mBlocks = ceilDiv(i1 - i0, MC), mcMax = roundUp(ceilDiv(i1 - i0, mBlocks), MR);
+        int ncMax = roundUp(Math.min(NC, j1 - j0), NR);
+        MemorySegment pa = ws.a((long) mcMax * kcMax);
+        MemorySegment pb = ws.b((long) ncMax * kcMax);
+        MemorySegment tile = ws.tile;
+        long ldcBytes = (long) ldc * Float.BYTES;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                // Later k blocks add to what the first one wrote.
+                float blockBeta = pc == 0 ? beta : 1f;
+                GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                for (int ic = i0; ic < i1; ic += mcMax) {
+                    int mc = Math.min(mcMax, i1 - ic);
+                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, pa);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        long bAt = (long) jr * kc * Float.BYTES;
+                        long cAt = (cOff + (long) ic * ldc + jc + jr) * Float.BYTES;
+                        for (int ir = 0; ir < mc; ir += MR, cAt += MR * ldcBytes) {
+                            GemmKernel.multiply(kc, pa, (long) ir * kc * Float.BYTES, pb, bAt, tile);
+                            int mr = Math.min(MR, mc - ir);
+                            if (mr == MR && nr == NR) {
+                                GemmKernel.store(tile, c, cAt, ldcBytes, alpha, blockBeta);
+                            } else {
+                                GemmKernel.storeEdge(tile, c, cAt, ldcBytes, mr, nr, alpha, blockBeta);
+                            }
+                        }
                     }
-                    sum = acc.reduceLanes(VectorOperators.ADD);
                 }
-                for (; p < k; p++) {
-                    sum += aAt(transA, a, aOff, lda, i, p)
-                            * b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, bRow + p);
-                }
-                long at = cRow + (long) j * Float.BYTES;
-                float cv = c.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                c.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at, cv + alpha * sum);
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
+    }
+
+    /**
+     * The pool task of one multi-threaded call: stripe {@code [start, end)} of row or column tiles. One per
+     * calling thread (in its workspace), filled before and cleared after each call, so calls allocate nothing.
+     */
+    static final class Split implements ThreadPool.RangeTask {
+        private boolean transA, transB, byRows;
+        private int m, n, k, lda, ldb, ldc;
+        private float alpha, beta;
+        private MemorySegment a, b, c;
+        private long aOff, bOff, cOff;
+
+        void set(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                 MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                 float beta, MemorySegment c, long cOff, int ldc, boolean byRows) {
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.a = a;
+            this.aOff = aOff;
+            this.lda = lda;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.beta = beta;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+            this.byRows = byRows;
+        }
+
+        void clear() {
+            a = b = c = null;
+        }
+
+        @Override
+        public void run(int start, int end, int worker) {
+            if (byRows) {
+                blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                        start * MR, Math.min(end * MR, m), 0, n);
+            } else {
+                blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                        0, m, start * NR, Math.min(end * NR, n));
             }
         }
     }
