@@ -49,16 +49,11 @@ final class GemmDirect {
         if (beta == 1f) {
             return;
         }
-        int bound = S.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += S.length()) {
+        for (int j = 0; j < n; j += S.length()) {
+            var mask = S.indexInRange(j, n);
             long at = cRow + (long) j * Float.BYTES;
-            FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, at, LE).mul(beta);
-            v.intoMemorySegment(c, at, LE);
-        }
-        for (; j < n; j++) {
-            long at = cRow + (long) j * Float.BYTES;
-            c.set(F, at, beta == 0f ? 0f : c.get(F, at) * beta);
+            FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, at, LE, mask).mul(beta);
+            v.intoMemorySegment(c, at, LE, mask);
         }
     }
 
@@ -67,6 +62,7 @@ final class GemmDirect {
                                  MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                                  MemorySegment c, long cRow) {
         int bound = S.loopBound(n);
+        var tail = S.indexInRange(bound, n);
         for (int p = 0; p < k; p++) {
             float s = alpha * a.getAtIndex(F, transA ? aOff + (long) p * lda + i : aOff + (long) i * lda + p);
             FloatVector vs = FloatVector.broadcast(S, s);
@@ -77,9 +73,10 @@ final class GemmDirect {
                 FloatVector bv = FloatVector.fromMemorySegment(S, b, bRow + (long) j * Float.BYTES, LE);
                 bv.fma(vs, FloatVector.fromMemorySegment(S, c, at, LE)).intoMemorySegment(c, at, LE);
             }
-            for (; j < n; j++) {
+            if (j < n) {
                 long at = cRow + (long) j * Float.BYTES;
-                c.set(F, at, Math.fma(s, b.get(F, bRow + (long) j * Float.BYTES), c.get(F, at)));
+                FloatVector bv = FloatVector.fromMemorySegment(S, b, bRow + (long) j * Float.BYTES, LE, tail);
+                bv.fma(vs, FloatVector.fromMemorySegment(S, c, at, LE, tail)).intoMemorySegment(c, at, LE, tail);
             }
         }
     }

@@ -111,11 +111,14 @@ final class GemmKernel {
 
     /** {@link #store} for the top-left {@code mr x nr} of the tile, where the tile crosses the edge of C. */
     static void storeEdge(MemorySegment acc, MemorySegment c, long cAt, long ldcBytes, int mr, int nr, float alpha, float beta) {
-        for (int i = 0; i < mr; i++) {
-            long at = cAt + i * ldcBytes;
-            for (int j = 0; j < nr; j++, at += Float.BYTES) {
-                float v = acc.getAtIndex(F, i * NR + j);
-                c.set(F, at, beta == 0f ? alpha * v : Math.fma(v, alpha, beta * c.get(F, at)));
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        for (int v = 0; v < nr; v += S.length()) {
+            var mask = S.indexInRange(v, nr);
+            long at = cAt + (long) v * Float.BYTES, from = (long) v * Float.BYTES;
+            for (int i = 0; i < mr; i++, at += ldcBytes, from += ROW) {
+                FloatVector x = FloatVector.fromMemorySegment(S, acc, from, LE);
+                x = beta == 0f ? x.mul(va) : x.fma(va, FloatVector.fromMemorySegment(S, c, at, LE, mask).mul(beta));
+                x.intoMemorySegment(c, at, LE, mask);
             }
         }
     }

@@ -35,10 +35,15 @@ public final class VectorGemm implements Gemm {
     /** Columns of a packed B panel: {@code KC x NC} floats (2 MiB) stay in L3. */
     static final int NC = Math.max(1, Integer.getInteger("tune.nc", 2048) / NR) * NR;
 
-    /** Below this many multiply-adds, packing costs more than it saves. */
-    static final long DIRECT_LIMIT = 4096;
-    /** Below this many multiply-adds, waking the pool costs more than it saves. */
-    static final long PARALLEL_LIMIT = 1L << 18;
+    /** Up to this many multiply-adds, packing costs more than it saves. */
+    static final long DIRECT_LIMIT = 32;
+    /**
+     * One or two rows of C with at least this many columns (or, with B transposed, this depth) are
+     * faster straight from B: packing all of B for so few rows costs more than the product.
+     */
+    static final int DIRECT_WIDTH = 4 * GemmKernel.S.length();
+    /** Each thread gets at least this many multiply-adds: below that, waking it costs more than it saves. */
+    static final long WORK_PER_THREAD = 1L << 17;
 
     private final ThreadPool pool;
 
@@ -65,23 +70,19 @@ public final class VectorGemm implements Gemm {
             return;
         }
         long work = (long) m * n * k;
-        if (work <= DIRECT_LIMIT || m <= 2) {
+        if (work <= DIRECT_LIMIT || (m <= 2 && (transB ? k : n) >= DIRECT_WIDTH)) {
             GemmDirect.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        int threads = pool == null ? 1 : pool.threads();
-        if (threads == 1 || work < PARALLEL_LIMIT || !pool.canShare(a) || !pool.canShare(b) || !pool.canShare(c)) {
+        int parts = pool == null ? 1 : (int) Math.min(pool.threads(), work / WORK_PER_THREAD);
+        if (parts <= 1 || !pool.canShare(a) || !pool.canShare(b) || !pool.canShare(c)) {
             blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, 0, n);
             return;
         }
-        // Split C into stripes of whole tiles: by columns unless that leaves threads idle or unbalanced.
-        int rowTiles = (m + MR - 1) / MR, colTiles = (n + NR - 1) / NR;
-        long byColumns = (long) m * ceilDiv(colTiles, threads) * NR;
-        long byRows = (long) n * ceilDiv(rowTiles, threads) * MR;
         Split split = GemmWorkspace.get().split;
-        split.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, byRows < byColumns);
+        split.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts);
         try {
-            pool.parallelFor(byRows < byColumns ? rowTiles : colTiles, split);
+            pool.parallelFor(split.rowParts * split.colParts, split);
         } finally {
             split.clear();
         }
@@ -141,19 +142,29 @@ public final class VectorGemm implements Gemm {
     }
 
     /**
-     * The pool task of one multi-threaded call: stripe {@code [start, end)} of row or column tiles. One per
-     * calling thread (in its workspace), filled before and cleared after each call, so calls allocate nothing.
+     * The pool task of one multi-threaded call: C cut into a grid of {@code rowParts x colParts} blocks of
+     * whole tiles, one per thread. One per calling thread (in its workspace), filled before and cleared
+     * after each call, so calls allocate nothing.
+     *
+     * <p>Each thread packs the rows of op(A) and the columns of op(B) its block needs, so the grid's shape
+     * trades the work of the largest block against the packing the threads repeat: a square product on
+     * two threads is cut in two column halves, a tall narrow one in row stripes, and on many threads a
+     * big one in a grid rather than thin stripes that would each pack all of A.
      */
     static final class Split implements ThreadPool.RangeTask {
-        private boolean transA, transB, byRows;
-        private int m, n, k, lda, ldb, ldc;
+        /** Packing one element costs about as much as this many multiply-adds in the kernel. */
+        private static final int PACK_COST = 8;
+
+        private boolean transA, transB;
+        private int m, n, k, lda, ldb, ldc, rowTiles, colTiles;
         private float alpha, beta;
         private MemorySegment a, b, c;
         private long aOff, bOff, cOff;
+        int rowParts, colParts;
 
         void set(boolean transA, boolean transB, int m, int n, int k, float alpha,
                  MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                 float beta, MemorySegment c, long cOff, int ldc, boolean byRows) {
+                 float beta, MemorySegment c, long cOff, int ldc, int parts) {
             this.transA = transA;
             this.transB = transB;
             this.m = m;
@@ -170,7 +181,19 @@ public final class VectorGemm implements Gemm {
             this.c = c;
             this.cOff = cOff;
             this.ldc = ldc;
-            this.byRows = byRows;
+            rowTiles = ceilDiv(m, MR);
+            colTiles = ceilDiv(n, NR);
+            long best = Long.MAX_VALUE;
+            for (int rp = 1; rp <= Math.min(parts, rowTiles); rp++) {
+                int cp = Math.min(parts / rp, colTiles);
+                long rows = (long) ceilDiv(rowTiles, rp) * MR, cols = (long) ceilDiv(colTiles, cp) * NR;
+                long cost = rows * cols + PACK_COST * (rows + cols);
+                if (cost < best) {
+                    best = cost;
+                    rowParts = rp;
+                    colParts = cp;
+                }
+            }
         }
 
         void clear() {
@@ -179,12 +202,13 @@ public final class VectorGemm implements Gemm {
 
         @Override
         public void run(int start, int end, int worker) {
-            if (byRows) {
-                blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                        start * MR, Math.min(end * MR, m), 0, n);
-            } else {
-                blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                        0, m, start * NR, Math.min(end * NR, n));
+            for (int part = start; part < end; part++) {
+                int rp = part / colParts, cp = part % colParts;
+                int i0 = (int) ((long) rowTiles * rp / rowParts) * MR;
+                int i1 = Math.min(m, (int) ((long) rowTiles * (rp + 1) / rowParts) * MR);
+                int j0 = (int) ((long) colTiles * cp / colParts) * NR;
+                int j1 = Math.min(n, (int) ((long) colTiles * (cp + 1) / colParts) * NR);
+                blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, i0, i1, j0, j1);
             }
         }
     }

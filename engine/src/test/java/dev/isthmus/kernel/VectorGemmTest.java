@@ -32,28 +32,28 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * What {@link GemmTest} does not reach in the blocked {@link VectorGemm}: shapes one below, at and one
  * above its block sizes in every dimension (tile, A block, k panel, B panel), every element outside C's
- * window left alone, bit-identical results on 1 and 3 threads, beta = 0 over NaNs, alpha = 0 and k = 0,
+ * window left alone, bit-identical results on 1 and 4 threads (row stripes, column stripes and a 2 x 2 grid), beta = 0 over NaNs, alpha = 0 and k = 0,
  * heap and confined segments, and concurrent calls from two threads on one instance.
  */
 class VectorGemmTest {
 
     private static ThreadPool one;
-    private static ThreadPool three;
+    private static ThreadPool four;
     private static VectorGemm serial;
     private static VectorGemm parallel;
 
     @BeforeAll
     static void pools() {
         one = new ThreadPool(1);
-        three = new ThreadPool(3);
+        four = new ThreadPool(4);
         serial = new VectorGemm(one);
-        parallel = new VectorGemm(three);
+        parallel = new VectorGemm(four);
     }
 
     @AfterAll
     static void close() {
         one.close();
-        three.close();
+        four.close();
     }
 
     static Stream<Arguments> blockBoundaries() {
@@ -77,17 +77,30 @@ class VectorGemmTest {
         try (Arena arena = Arena.ofShared()) {
             Problem p = new Problem(arena, new Rng(m * 31L + n * 7L + k), m, n, k, ta, tb, 2, 0.5f, -1.25f);
             p.run(parallel);
-            p.verify("3 threads");
+            p.verify("4 threads");
             Problem q = new Problem(arena, new Rng(m * 31L + n * 7L + k), m, n, k, ta, tb, 2, 0.5f, -1.25f);
             q.run(serial);
-            assertBitIdentical(p.c, q.c, "1 vs 3 threads, m=" + m + " n=" + n + " k=" + k);
+            assertBitIdentical(p.c, q.c, "1 vs 4 threads, m=" + m + " n=" + n + " k=" + k);
         }
     }
 
     static Stream<Arguments> splits() {
-        // Tall and narrow (split by rows), short and wide (by columns), square, and an odd tile count.
-        return Stream.of(Arguments.of(600, 20, 70), Arguments.of(20, 700, 50), Arguments.of(200, 200, 300),
+        // Tall and narrow (row stripes), short and wide (column stripes), square (a 2 x 2 grid), odd tile counts.
+        return Stream.of(Arguments.of(600, 20, 70), Arguments.of(20, 700, 50), Arguments.of(128, 128, 300),
                 Arguments.of(7 * MR + 1, 5 * NR + 3, KC + 17));
+    }
+
+    @Test
+    void theGridFollowsTheShape() {
+        assertGrid(600, 20, 4, 1);
+        assertGrid(20, 700, 1, 4);
+        assertGrid(128, 128, 2, 2);
+    }
+
+    private static void assertGrid(int m, int n, int rowParts, int colParts) {
+        VectorGemm.Split split = new VectorGemm.Split();
+        split.set(false, false, m, n, 64, 1f, null, 0, 1, null, 0, 1, 0f, null, 0, 1, 4);
+        assertEquals(rowParts + " x " + colParts, split.rowParts + " x " + split.colParts, "grid for C " + m + "x" + n + " on 4 threads");
     }
 
     @ParameterizedTest(name = "m={0} n={1} k={2}")
@@ -108,8 +121,8 @@ class VectorGemmTest {
 
     @Test
     void betaZeroOverwritesNaNsInEveryPath() {
-        // Direct (tiny and m <= 2), blocked on one thread, blocked on three.
-        int[][] shapes = {{3, 4, 5}, {2, 300, 40}, {40, 30, 20}, {150, 150, 300}};
+        // Direct (tiny, and m <= 2 with many columns), blocked on one thread, blocked on four.
+        int[][] shapes = {{3, 3, 3}, {2, 300, 40}, {3, 4, 5}, {40, 30, 20}, {150, 150, 300}};
         try (Arena arena = Arena.ofShared()) {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
@@ -157,7 +170,7 @@ class VectorGemmTest {
             MemorySegment hb = MemorySegment.ofArray(heap.b.toArray(ValueLayout.JAVA_FLOAT));
             MemorySegment hc = MemorySegment.ofArray(heap.c.toArray(ValueLayout.JAVA_FLOAT));
             parallel.sgemm(true, false, m, n, k, 1f, ha, heap.aOff, heap.lda, hb, heap.bOff, heap.ldb, 0.5f, hc, heap.cOff, heap.ldc);
-            assertBitIdentical(ref.c, hc, "heap segments on 3 threads");
+            assertBitIdentical(ref.c, hc, "heap segments on 4 threads");
 
             // Confined to this thread: the pool's workers must not touch them, so the call runs here.
             Problem conf = new Problem(confined, new Rng(9), m, n, k, true, false, 1, 1f, 0.5f);
