@@ -9,10 +9,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The unpacked path of {@link VectorGemm} for products too small for packing to pay off (a few
- * thousand multiply-adds, or one or two rows of C): row by row, straight from the caller's matrices,
- * on the calling thread. It also scales C when there is nothing to add ({@code k == 0} or
- * {@code alpha == 0}).
+ * The unpacked path of {@link VectorGemm} for products too small for packing to pay off (a few dozen
+ * multiply-adds, or one or two rows of C over many columns, where packing B would cost more than the
+ * product): row by row, straight from the caller's matrices, on the calling thread. It also scales C
+ * when there is nothing to add ({@code k == 0} or {@code alpha == 0}).
  */
 final class GemmDirect {
 
@@ -49,11 +49,18 @@ final class GemmDirect {
         if (beta == 1f) {
             return;
         }
-        for (int j = 0; j < n; j += S.length()) {
-            var mask = S.indexInRange(j, n);
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
             long at = cRow + (long) j * Float.BYTES;
-            FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, at, LE, mask).mul(beta);
-            v.intoMemorySegment(c, at, LE, mask);
+            FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, at, LE).mul(beta);
+            v.intoMemorySegment(c, at, LE);
+        }
+        if (j < n) {
+            var tail = S.indexInRange(j, n);
+            long at = cRow + (long) j * Float.BYTES;
+            FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, at, LE, tail).mul(beta);
+            v.intoMemorySegment(c, at, LE, tail);
         }
     }
 

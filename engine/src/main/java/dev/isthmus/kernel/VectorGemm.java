@@ -3,6 +3,7 @@ package dev.isthmus.kernel;
 import dev.isthmus.runtime.ThreadPool;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.isthmus.kernel.GemmKernel.MR;
 import static dev.isthmus.kernel.GemmKernel.NR;
@@ -17,29 +18,35 @@ import static dev.isthmus.kernel.GemmKernel.NR;
  * register-tiled {@link GemmKernel} sweeps the block tile by tile. Packing puts every transpose
  * combination, leading dimension and offset into the same layout, so one kernel serves all of them.
  *
- * <p>Large products are split over the engine's {@link ThreadPool} into independent stripes of C
- * (column stripes, or row stripes when C has few columns), each thread packing what it needs into its
- * own {@link GemmWorkspace}; the stripes are whole tiles and the k blocking does not depend on the
- * split, so the result is bit-for-bit the same on any number of threads. Segments confined to the
- * calling thread are processed on that thread only. Small products skip packing ({@link GemmDirect}).
+ * <p>Large products are cut into a grid of independent blocks of C, one per thread of the engine's
+ * {@link ThreadPool} ({@link Split}), each thread packing what its block needs into its own
+ * {@link GemmWorkspace}. Blocks are whole tiles and the k blocking does not depend on the split, so the
+ * result is bit-for-bit the same on any number of threads. Segments confined to the calling thread are
+ * processed on that thread only. Tiny products, and one or two rows of C, skip packing
+ * ({@link GemmDirect}).
  *
  * <p>Concurrent calls from different threads on one instance are safe: every thread, caller or worker,
  * packs into its own thread-local workspace, and the pool serialises the multi-threaded parts.
  */
 public final class VectorGemm implements Gemm {
 
-    /** Depth of a packed panel: 256 steps keep a B micro-panel ({@code NR x KC}) within half of L1. */
-    static final int KC = Integer.getInteger("tune.kc", 256);
-    /** Rows of a packed A block: {@code MC x KC} floats (about 144 KiB) sit in L2 beside B's micro-panels. */
-    static final int MC = Integer.getInteger("tune.mc", 24 * MR);
+    /**
+     * Depth of a packed panel: a B micro-panel ({@code KC x NR}, 32 KiB) stays in L1 while the A
+     * micro-panels stream past it. Deeper panels mean fewer passes over C: 512 beat 256 and 384 by
+     * about 5% at n = 512 to 2048 with AVX2 (and 768 did no better).
+     */
+    static final int KC = Math.min(512, 8192 / NR);
+    /** Rows of a packed A block: {@code MC x KC} floats (144 KiB) stay in L2. */
+    static final int MC = Math.max(MR, 36864 / KC / MR * MR);
     /** Columns of a packed B panel: {@code KC x NC} floats (2 MiB) stay in L3. */
-    static final int NC = Math.max(1, Integer.getInteger("tune.nc", 2048) / NR) * NR;
+    static final int NC = Math.max(NR, (1 << 19) / KC / NR * NR);
 
     /** Up to this many multiply-adds, packing costs more than it saves. */
     static final long DIRECT_LIMIT = 32;
     /**
      * One or two rows of C with at least this many columns (or, with B transposed, this depth) are
-     * faster straight from B: packing all of B for so few rows costs more than the product.
+     * faster straight from B: packing all of B for so few rows costs more than the product. Not with
+     * both operands transposed, where the direct path would read A with a stride at every step.
      */
     static final int DIRECT_WIDTH = 4 * GemmKernel.S.length();
     /** Each thread gets at least this many multiply-adds: below that, waking it costs more than it saves. */
@@ -70,7 +77,7 @@ public final class VectorGemm implements Gemm {
             return;
         }
         long work = (long) m * n * k;
-        if (work <= DIRECT_LIMIT || (m <= 2 && (transB ? k : n) >= DIRECT_WIDTH)) {
+        if (work <= DIRECT_LIMIT || (m <= 2 && !(transA && transB) && (transB ? k : n) >= DIRECT_WIDTH)) {
             GemmDirect.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
@@ -82,7 +89,7 @@ public final class VectorGemm implements Gemm {
         Split split = GemmWorkspace.get().split;
         split.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parts);
         try {
-            pool.parallelFor(split.rowParts * split.colParts, split);
+            pool.parallelFor(split.parts(), split);
         } finally {
             split.clear();
         }
@@ -134,17 +141,21 @@ public final class VectorGemm implements Gemm {
     }
 
     private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
+        return Math.ceilDiv(x, y);
     }
 
     private static int roundUp(int x, int multiple) {
-        return ceilDiv(x, multiple) * multiple;
+        return Math.ceilDiv(x, multiple) * multiple;
     }
 
     /**
      * The pool task of one multi-threaded call: C cut into a grid of {@code rowParts x colParts} blocks of
      * whole tiles, one per thread. One per calling thread (in its workspace), filled before and cleared
      * after each call, so calls allocate nothing.
+     *
+     * <p>Threads claim blocks from a counter rather than owning one by index: when the cores are shared
+     * with other processes and a worker starts late, the threads already running take its block instead
+     * of waiting for it. Which thread computes a block does not change its result.
      *
      * <p>Each thread packs the rows of op(A) and the columns of op(B) its block needs, so the grid's shape
      * trades the work of the largest block against the packing the threads repeat: a square product on
@@ -160,6 +171,7 @@ public final class VectorGemm implements Gemm {
         private float alpha, beta;
         private MemorySegment a, b, c;
         private long aOff, bOff, cOff;
+        private final AtomicInteger next = new AtomicInteger();
         int rowParts, colParts;
 
         void set(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -183,6 +195,7 @@ public final class VectorGemm implements Gemm {
             this.ldc = ldc;
             rowTiles = ceilDiv(m, MR);
             colTiles = ceilDiv(n, NR);
+            next.set(0);
             long best = Long.MAX_VALUE;
             for (int rp = 1; rp <= Math.min(parts, rowTiles); rp++) {
                 int cp = Math.min(parts / rp, colTiles);
@@ -196,13 +209,17 @@ public final class VectorGemm implements Gemm {
             }
         }
 
+        int parts() {
+            return rowParts * colParts;
+        }
+
         void clear() {
             a = b = c = null;
         }
 
         @Override
         public void run(int start, int end, int worker) {
-            for (int part = start; part < end; part++) {
+            for (int part; (part = next.getAndIncrement()) < rowParts * colParts; ) {
                 int rp = part / colParts, cp = part % colParts;
                 int i0 = (int) ((long) rowTiles * rp / rowParts) * MR;
                 int i1 = Math.min(m, (int) ((long) rowTiles * (rp + 1) / rowParts) * MR);
