@@ -148,41 +148,54 @@ class OptimizerTest {
     void stepAllocatesNothingInSteadyState() {
         // one configuration per update loop (the others differ only in loop-invariant branches)
         for (String c : List.of("sgd", "sgd_nesterov", "adam", "adamw_marked")) {
-            try (Linear lin = new Linear(48, 40)) { // one block: the step runs on the calling thread
-                assertEquals(0, allocatedBySteps(lin.parameters(), CONFIGS.get(c), 1000, 8_000), c
-                        + ": bytes allocated by 100 steps after warm-up");
+            try (Linear lin = new Linear(48, 40); Optimizer opt = CONFIGS.get(c).apply(lin.parameters())) {
+                assertEquals(0, allocatedBy(lin.parameters(), opt::step, 1000, 8_000), c
+                        + ": bytes allocated by 100 steps after warm-up (one block, on the calling thread)");
             }
         }
-        try (Linear lin = new Linear(512, 160)) { // three blocks: the step goes through the engine's thread pool
-            assertEquals(0, allocatedBySteps(lin.parameters(), CONFIGS.get("adamw"), 300, 15_000),
-                    "adamw on 3 blocks: bytes allocated by 100 steps after warm-up");
+        try (Linear lin = new Linear(512, 160); Optimizer opt = CONFIGS.get("adamw").apply(lin.parameters())) {
+            assertEquals(0, allocatedBy(lin.parameters(), opt::step, 300, 15_000),
+                    "adamw: bytes allocated by 100 steps after warm-up (three blocks, on the engine's pool)");
+        }
+        // the rest of a training step: penalties, clipping, accumulation
+        try (Linear lin = new Linear(48, 40); Optimizer opt = CONFIGS.get("sgd_momentum_dampening").apply(lin.parameters())) {
+            Parameters p = lin.parameters();
+            Penalty l1 = Penalty.l1(1e-4);
+            Penalty l2 = Penalty.l2Half(1e-4).onAllParameters();
+            GradientAccumulator acc = new GradientAccumulator(opt, 2).clipGradNorm(1e-3);
+            Runnable batch = () -> {
+                l1.apply(p, acc.scale());
+                l2.value(p);
+                GradClip.gradNorm(p);
+                acc.afterBackward();
+            };
+            assertEquals(0, allocatedBy(p, batch, 1000, 8_000), "penalties, clipping and accumulation: bytes allocated by 100 batches");
         }
     }
 
     /**
-     * Bytes the calling thread allocates in 100 steps, measured after {@code warmup} steps and measured again
-     * (after more warm-up) while it is not 0, until {@code maxMillis}: until the JIT has compiled the loops,
-     * Vector API values are boxed, and on a loaded machine that takes a varying number of steps.
+     * Bytes the calling thread allocates in 100 runs of {@code step}, measured after {@code warmup} runs and
+     * measured again (after more warm-up) while it is not 0, until {@code maxMillis}: until the JIT has
+     * compiled the loops (and again after a deoptimization), Vector API values are boxed, and on a loaded
+     * machine that takes a varying number of steps.
      */
-    private static long allocatedBySteps(Parameters params, Function<Parameters, Optimizer> make, int warmup, long maxMillis) {
+    private static long allocatedBy(Parameters params, Runnable step, int warmup, long maxMillis) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         randomGrads(params, 1);
         GradClip.scaleGrads(params, 1e-3f);
-        try (Optimizer opt = make.apply(params)) {
-            long bytes = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + maxMillis * 1_000_000L;
-            while (bytes > 0 && System.nanoTime() < deadline) {
-                for (int i = 0; i < warmup; i++) {
-                    opt.step();
-                }
-                long before = mx.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 100; i++) {
-                    opt.step();
-                }
-                bytes = mx.getCurrentThreadAllocatedBytes() - before;
+        long bytes = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
+        while (bytes > 0 && System.nanoTime() < deadline) {
+            for (int i = 0; i < warmup; i++) {
+                step.run();
             }
-            return bytes;
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100; i++) {
+                step.run();
+            }
+            bytes = mx.getCurrentThreadAllocatedBytes() - before;
         }
+        return bytes;
     }
 
     @Test
