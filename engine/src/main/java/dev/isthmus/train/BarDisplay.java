@@ -32,7 +32,7 @@ final class BarDisplay {
                 .setInitialMax(batches > 0 ? batches : -1)
                 .setStyle(ProgressBarStyle.UNICODE_BLOCK)
                 .setUpdateIntervalMillis(intervalMs)
-                .setConsumer(width > 0 ? new ConsoleProgressBarConsumer(out, width) : new ConsoleProgressBarConsumer(out))
+                .setConsumer(width > 0 ? new SameLineConsumer(out, width) : new SameLineConsumer(out))
                 .clearDisplayOnFinish();
         bar = b.build();
     }
@@ -48,6 +48,30 @@ final class BarDisplay {
 
     int messages() {
         return messages;
+    }
+
+    /**
+     * The library's console consumer, except that closing leaves the cursor at the start of the cleared
+     * bar line instead of printing a new line, so the epoch's summary line replaces the bar.
+     */
+    private static final class SameLineConsumer extends ConsoleProgressBarConsumer {
+        private final PrintStream out;
+
+        SameLineConsumer(PrintStream out) {
+            super(out);
+            this.out = out;
+        }
+
+        SameLineConsumer(PrintStream out, int width) {
+            super(out, width);
+            this.out = out;
+        }
+
+        @Override
+        public void close() {
+            out.print('\r');
+            out.flush();
+        }
     }
 
     /** Closes the bar, clearing its line so the epoch's summary line takes its place. */

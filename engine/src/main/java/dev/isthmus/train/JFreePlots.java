@@ -17,8 +17,14 @@ import java.awt.Color;
 import java.awt.geom.Ellipse2D;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Path;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
 import java.util.List;
+import java.util.Locale;
 
 /** The JFreeChart side of {@link Plots}; loaded only once JFreeChart is known to be present. */
 final class JFreePlots {
@@ -55,6 +61,8 @@ final class JFreePlots {
         if (logScale) {
             LogAxis axis = new LogAxis("loss (log scale)");
             axis.setAutoRange(true);
+            axis.setNumberFormatOverride(new PlainNumbers()); // the default labels read "10^-0.4"
+
             plot.setRangeAxis(axis);
         }
         epochAxis(plot);
@@ -147,6 +155,27 @@ final class JFreePlots {
             r.setSeriesShape(i, new Ellipse2D.Double(-3, -3, 6, 6));
         }
         plot.setRenderer(r);
+    }
+
+    /** Tick labels as plain numbers with 3 significant digits, in scientific notation when very small or large. */
+    private static final class PlainNumbers extends NumberFormat {
+        @Override
+        public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
+            double a = Math.abs(v);
+            String s = a != 0 && (a < 1e-3 || a >= 1e5) ? String.format(Locale.ROOT, "%.2e", v)
+                    : new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+            return to.append(s);
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
+            return format((double) v, to, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            throw new UnsupportedOperationException("tick labels are only formatted");
+        }
     }
 
     private static void write(JFreeChart chart, Path png, int width, int height) throws IOException {
