@@ -101,13 +101,11 @@ class PlotsTest {
         assertEquals(Plots.WIDTH, img.getHeight());
         assertDrawn(img);
         // The dashed y = x line is red: look for red pixels.
+        int[] pixels = img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
         int red = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y);
-                if (((rgb >> 16) & 0xFF) > 180 && ((rgb >> 8) & 0xFF) < 80 && (rgb & 0xFF) < 80) {
-                    red++;
-                }
+        for (int rgb : pixels) {
+            if (((rgb >> 16) & 0xFF) > 180 && ((rgb >> 8) & 0xFF) < 80 && (rgb & 0xFF) < 80) {
+                red++;
             }
         }
         assertTrue(red > 200, "y = x line drawn (" + red + " red pixels)");
