@@ -217,7 +217,8 @@ public final class SafeTensors {
 
     /**
      * Writes {@code tensors} (float32, in the map's iteration order) and {@code metadata} to {@code file},
-     * replacing it atomically: a crash mid-save leaves the previous file whole.
+     * replacing it atomically: a crash mid-save leaves the previous file whole. Hugging Face tools look for
+     * {@code "format": "pt"} in the metadata of PyTorch weights; add it when the file is meant for them.
      */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         byte[] header = encodeHeader(tensors, metadata);
