@@ -27,14 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Interop with PyTorch 1.13 in both directions. The fixtures under {@code fixtures/safetensors/} come
- * from {@code engine/src/test/python/safetensors_fixture.py}, which writes the format by hand from a
+ * from {@code engine/src/test/python/fixtures/gen_safetensors.py}, which writes the format by hand from a
  * seeded {@code nn.Sequential(Linear(4,3), ReLU(), Linear(3,2))}; {@code expected.json} holds the
  * float32 bit patterns of every tensor (PyTorch's own conversion for F16/BF16/F64), so values are
  * checked bit for bit against a source independent of the reader under test.
  *
  * <p>The reverse direction parses a Java-written file with a plain JSON parser and byte arithmetic, per
  * the spec. Run with {@code -Disthmus.safetensors.export=FILE} to keep that file for
- * {@code safetensors_fixture.py check-java FILE}, which checks it in PyTorch.
+ * {@code fixtures/gen_safetensors.py check-java FILE}, which checks it in PyTorch.
  */
 class SafeTensorsInteropTest {
 
@@ -45,7 +45,7 @@ class SafeTensorsInteropTest {
         try {
             return Path.of(SafeTensorsInteropTest.class.getResource("/fixtures/safetensors/" + name).toURI());
         } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("missing test fixture " + name + "; run safetensors_fixture.py", e);
+            throw new IllegalStateException("missing test fixture " + name + "; run fixtures/gen_safetensors.py", e);
         }
     }
 
@@ -252,7 +252,7 @@ class SafeTensorsInteropTest {
         String export = System.getProperty("isthmus.safetensors.export");
         if (export != null && !export.isBlank()) {
             Files.copy(f, Path.of(export), StandardCopyOption.REPLACE_EXISTING);
-            System.out.println("wrote " + export + " for safetensors_fixture.py check-java");
+            System.out.println("wrote " + export + " for fixtures/gen_safetensors.py check-java");
         }
         sd.values().forEach(Tensor::close);
     }
