@@ -181,7 +181,7 @@ public final class History {
     }
 
     public void saveCsv(Path file) throws IOException {
-        AtomicFiles.write(file, toCsv().getBytes(StandardCharsets.UTF_8));
+        AtomicWrite.bytes(file, toCsv().getBytes(StandardCharsets.UTF_8));
     }
 
     public static History loadCsv(Path file) throws IOException {
@@ -268,7 +268,7 @@ public final class History {
     }
 
     public void saveJson(Path file) throws IOException {
-        AtomicFiles.write(file, toJson().getBytes(StandardCharsets.UTF_8));
+        AtomicWrite.bytes(file, toJson().getBytes(StandardCharsets.UTF_8));
     }
 
     public static History loadJson(Path file) throws IOException {

@@ -181,6 +181,6 @@ final class JFreePlots {
     private static void write(JFreeChart chart, Path png, int width, int height) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ChartUtils.writeChartAsPNG(bytes, chart, width, height);
-        AtomicFiles.write(png, bytes.toByteArray());
+        AtomicWrite.bytes(png, bytes.toByteArray());
     }
 }
