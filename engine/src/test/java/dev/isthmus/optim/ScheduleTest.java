@@ -35,7 +35,9 @@ class ScheduleTest {
 
     private static final Map<String, Function<Optimizer, LrScheduler>> SCHEDULES = Map.ofEntries(
             Map.entry("constant", ConstantSchedule::new),
+            Map.entry("lambda", o -> new LambdaLR(o, e -> 1.0 / (1 + 0.1 * e))),
             Map.entry("step", o -> new StepLR(o, 7, 0.5)),
+            Map.entry("multistep", o -> new MultiStepLR(o, new int[]{3, 10, 11, 25}, 0.3)),
             Map.entry("exponential", o -> new ExponentialLR(o, 0.9)),
             Map.entry("cosine", o -> new CosineAnnealingLR(o, 10, 0.001)),
             Map.entry("cosine_no_min", o -> new CosineAnnealingLR(o, 30)),
@@ -137,6 +139,8 @@ class ScheduleTest {
             assertEquals(LrScheduler.Interval.BATCH, perBatch.interval());
             assertEquals(0.05, perBatch.lrAt(50), 1e-12);
             assertMessage("StepLR: step_size must be >= 1, got 0", () -> new StepLR(opt, 0, 0.1));
+            assertMessage("MultiStepLR: milestones must be increasing epochs >= 1, got [3, 3]",
+                    () -> new MultiStepLR(opt, new int[]{3, 3}, 0.1));
             assertMessage("ExponentialLR: gamma must be finite and > 0, got -0.5", () -> new ExponentialLR(opt, -0.5));
             assertMessage("CosineAnnealingWarmRestarts: T_mult must be >= 1, got 0", () -> new CosineAnnealingWarmRestarts(opt, 5, 0, 0));
             assertMessage("LinearWarmup: start_factor must be in (0, 1], got 0.0", () -> new LinearWarmup(perEpoch, 3, 0));
