@@ -19,7 +19,8 @@ import java.util.function.IntToDoubleFunction;
  * {@code trainBatch.applyAsDouble(i)} runs forward, loss and backward for batch {@code i} (the gradients
  * are zero when it is called) and returns the batch's loss; the test then steps the optimizer. By default
  * the model's parameters and the optimizer's state and rate are restored afterwards, so training can start
- * from where it was.
+ * from where it was (layer buffers outside the parameter store, such as batch-norm running statistics, are
+ * the caller's to save).
  */
 public final class LrRangeTest {
     private final double minLr;
