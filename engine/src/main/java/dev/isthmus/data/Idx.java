@@ -130,7 +130,6 @@ public final class Idx {
                     + raw.length + " bytes after the magic number, the file has " + got);
         }
         int[] dims = new int[ndims];
-        long total = 1;
         for (int d = 0; d < ndims; d++) {
             long v = ((raw[4 * d] & 0xFFL) << 24) | ((raw[4 * d + 1] & 0xFFL) << 16)
                     | ((raw[4 * d + 2] & 0xFFL) << 8) | (raw[4 * d + 3] & 0xFFL);
@@ -139,11 +138,14 @@ public final class Idx {
                         + ", beyond the supported " + MAX_DATA_BYTES);
             }
             dims[d] = (int) v;
-            if (v != 0 && total > MAX_DATA_BYTES / v) {
-                throw new MalformedDataException(s.name, "the header declares " + describe(Arrays.copyOf(dims, d + 1))
-                        + (d + 1 < ndims ? " x ..." : "") + " bytes of data, more than the reader's limit of " + MAX_DATA_BYTES);
+        }
+        long total = 1;
+        for (int d : dims) {
+            if (d != 0 && total > MAX_DATA_BYTES / d) {
+                throw new MalformedDataException(s.name, "the header declares " + describe(dims)
+                        + " bytes of data, more than the reader's limit of " + MAX_DATA_BYTES);
             }
-            total *= v;
+            total *= d;
         }
         long header = 4L + raw.length;
         if (s.length >= 0 && s.length - header != total) {
@@ -265,7 +267,8 @@ public final class Idx {
         try {
             return new GZIPInputStream(in, 1 << 16);
         } catch (ZipException | EOFException e) {
-            throw new MalformedDataException(name, "corrupt gzip header: " + e.getMessage(), e);
+            throw new MalformedDataException(name, "corrupt gzip header: "
+                    + (e.getMessage() != null ? e.getMessage() : "the data ends inside it"), e);
         }
     }
 
