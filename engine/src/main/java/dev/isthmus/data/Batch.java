@@ -3,9 +3,11 @@ package dev.isthmus.data;
 import dev.isthmus.tensor.Tensor;
 
 /**
- * One mini-batch as a {@link DataLoader} hands it out: features {@link #x()} {@code [B, ...]}, and either class
- * indices {@link #labels()} or float targets {@link #y()} {@code [B, ...]}, plus the dataset indices of its
- * samples.
+ * One mini-batch as a {@link DataLoader} hands it out: features {@link #x()} {@code [B, ...]}, targets {@link #y()}
+ * as a float tensor, class indices also as ints ({@link #labels()}), and the dataset indices of its samples.
+ *
+ * <p>{@code y()} follows the convention of {@link dev.isthmus.loss.Loss}: for class targets it is {@code [B]} holding
+ * each class index as a float (exact below 2^24), for vector targets {@code [B, ...]} (the target shape).
  *
  * <p>Everything in a batch is a view of buffers the loader owns and reuses: a batch is valid until the next
  * call to {@link DataLoader#next()} (which hands it back), and must not be closed or kept.
@@ -33,15 +35,15 @@ public final class Batch {
         return x;
     }
 
-    /** Float targets {@code [B, ...]}; only for datasets with vector targets. */
+    /**
+     * Targets as floats: {@code [B]} class indices for class targets (what classification losses take), or
+     * {@code [B, ...]} vector targets.
+     */
     public Tensor y() {
-        if (y == null) {
-            throw new IllegalStateException("this batch has class-index targets; use labels()");
-        }
         return y;
     }
 
-    /** True if the targets are class indices ({@link #labels()}), false if floats ({@link #y()}). */
+    /** True if the targets are class indices (also available as {@link #labels()}), false for vector targets. */
     public boolean hasLabels() {
         return labels != null;
     }

@@ -5,6 +5,7 @@ import dev.isthmus.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -18,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  * try (DataLoader loader = DataLoader.builder(train).batchSize(64).shuffle(true).seed(42).build()) {
  *     for (int epoch = 0; epoch < epochs; epoch++) {
  *         for (Batch b : loader.epoch(epoch)) {
- *             step(b.x(), b.labels());
+ *             step(b.x(), b.y());          // y: [B] class indices as floats, or [B, T] targets
  *         }
  *         System.out.printf("waited %.1f%% of the epoch for data%n", 100 * loader.waitFraction());
  *     }
@@ -127,7 +128,7 @@ public final class DataLoader implements AutoCloseable {
             throw new IllegalArgumentException("samples with feature shape " + Arrays.toString(fs) + " hold no features");
         }
         this.featureBytes = Tensor.numel(fs) * Float.BYTES;
-        this.targetBytes = classTargets ? 0 : Tensor.numel(ts) * Float.BYTES;
+        this.targetBytes = classTargets ? Float.BYTES : Tensor.numel(ts) * Float.BYTES;
         this.order = new int[length];
         this.arena = Arena.ofShared();
         int count = prefetch == 0 ? 1 : prefetch + 1;
@@ -135,7 +136,7 @@ public final class DataLoader implements AutoCloseable {
         try {
             for (int s = 0; s < count; s++) {
                 MemorySegment x = arena.allocate(batchSize * featureBytes, Tensor.ALIGNMENT);
-                MemorySegment y = classTargets ? null : arena.allocate(Math.max(1, batchSize * targetBytes), Tensor.ALIGNMENT);
+                MemorySegment y = arena.allocate(Math.max(1, batchSize * targetBytes), Tensor.ALIGNMENT);
                 Batch full = batch(x, y, batchSize, fs, ts);
                 Batch tail = tailSize > 0 ? batch(x, y, tailSize, fs, ts) : null;
                 slots[s] = new Slot(x, y, full, tail);
@@ -148,7 +149,7 @@ public final class DataLoader implements AutoCloseable {
 
     private Batch batch(MemorySegment x, MemorySegment y, int n, int[] fs, int[] ts) {
         Tensor xt = Tensor.wrap(x.asSlice(0, n * featureBytes), prepend(n, fs));
-        Tensor yt = classTargets ? null : Tensor.wrap(y.asSlice(0, n * targetBytes), prepend(n, ts));
+        Tensor yt = Tensor.wrap(y.asSlice(0, n * targetBytes), prepend(n, classTargets ? new int[0] : ts));
         return new Batch(xt, yt, classTargets ? new int[n] : null, new int[n]);
     }
 
@@ -309,6 +310,7 @@ public final class DataLoader implements AutoCloseable {
                         throw new IllegalStateException("label " + label + " is outside [0, " + numClasses + ")");
                     }
                     labels[pos] = label;
+                    slot.y.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, pos, label);
                 } else {
                     dataset.copyTarget(sample, slot.y, pos * targetBytes);
                 }

@@ -32,6 +32,11 @@ public interface Scaler {
 
     /** A loader transform that scales each batch's float targets (regression). */
     default BatchTransform onTargets() {
-        return (batch, rng) -> transform(batch.y());
+        return (batch, rng) -> {
+            if (batch.hasLabels()) {
+                throw new IllegalStateException("cannot scale class-index targets; onTargets() is for regression");
+            }
+            transform(batch.y());
+        };
     }
 }

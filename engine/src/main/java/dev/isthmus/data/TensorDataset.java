@@ -76,6 +76,27 @@ public final class TensorDataset implements Dataset, AutoCloseable {
     }
 
     /**
+     * A classification dataset whose labels come as a float tensor {@code [N]} of class indices (the convention of
+     * {@link dev.isthmus.loss.Loss}); each must be an integer in {@code [0, numClasses)}. The labels tensor is only
+     * read, not kept.
+     */
+    public static TensorDataset classification(Tensor features, Tensor labels, int numClasses) {
+        if (labels.rank() != 1) {
+            throw new IllegalArgumentException("class labels must be a [N] tensor, got " + labels.shapeString());
+        }
+        int[] ints = new int[labels.dim(0)];
+        for (int i = 0; i < ints.length; i++) {
+            float v = labels.getFlat(i);
+            if (v != Math.rint(v) || v < 0 || v >= numClasses) {
+                throw new IllegalArgumentException("label " + v + " of sample " + i + " is not a class index in [0, "
+                        + numClasses + ")");
+            }
+            ints[i] = (int) v;
+        }
+        return classification(features, ints, numClasses);
+    }
+
+    /**
      * A regression dataset: {@code features} {@code [N, ...]} and {@code targets} {@code [N]} (scalar targets) or
      * {@code [N, T...]}.
      */

@@ -30,8 +30,10 @@ class DataLoaderTest {
             indices.add(b.indices().clone());
             xs.add(b.x().toArray());
             if (b.hasLabels()) {
+                assertArrayEquals(new int[]{b.size()}, b.y().shape());
                 for (int i = 0; i < b.size(); i++) {
                     assertEquals(b.indices()[i] % 3, b.labels()[i]);
+                    assertEquals(b.labels()[i], b.y().getFlat(i), "class indices as floats, as losses take them");
                 }
             }
         }

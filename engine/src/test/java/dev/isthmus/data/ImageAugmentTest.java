@@ -88,10 +88,11 @@ class ImageAugmentTest {
                             aug.withVectors(vectors).apply(x, new Rng(123));
                             Rng ref = new Rng(123);
                             int n = s[1] * s[2] * s[3];
+                            float[] after = x.toArray();
                             for (int i = 0; i < s[0]; i++) {
                                 float[] expected = reference(Arrays.copyOfRange(before, i * n, (i + 1) * n),
                                         s[1], s[2], s[3], st[0], st[1], flip, ref);
-                                float[] got = Arrays.copyOfRange(x.toArray(), i * n, (i + 1) * n);
+                                float[] got = Arrays.copyOfRange(after, i * n, (i + 1) * n);
                                 assertArrayEquals(expected, got, Arrays.toString(s) + " pad " + st[0] + " shift " + st[1]
                                         + " flip " + flip + " vectors " + vectors + " image " + i);
                             }
@@ -143,26 +144,29 @@ class ImageAugmentTest {
         ImageAugment aug = ImageAugment.builder().randomCrop(2).horizontalFlip(0.5).translate(1).build();
         Rng rng = new Rng(1);
         try (Tensor x = images(64, 1, 28, 28, 3)) {
-            for (int i = 0; i < 600; i++) { // warm-up: the Vector API allocates until C2 compiles the loop
+            for (int i = 0; i < 250; i++) { // warm-up: until C2 compiles them, Vector API loops allocate and crawl
                 aug.apply(x, rng);
             }
-            long[] perImage = new long[15];
             long before = mx.getCurrentThreadAllocatedBytes();
-            for (int r = 0; r < perImage.length; r++) {
-                long t0 = System.nanoTime();
-                for (int k = 0; k < 20; k++) {
-                    aug.apply(x, rng);
-                }
-                perImage[r] = (System.nanoTime() - t0) / (20 * 64);
+            for (int k = 0; k < 100; k++) {
+                aug.apply(x, rng);
             }
             long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-            Arrays.sort(perImage);
-            long median = perImage[perImage.length / 2];
-            System.out.println("ImageAugment crop+flip+translate on 28x28: median " + median + " ns per image");
-            assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 300 batches");
+            assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 100 batches");
+            // Timing on a shared machine is noisy: take the best of several rounds of 10 batches, and allow more
+            // rounds if the JIT or the scheduler is slow to get going.
+            long best = Long.MAX_VALUE;
+            for (int r = 0; r < 60 && !(r >= 10 && best < 20_000); r++) {
+                long t0 = System.nanoTime();
+                for (int k = 0; k < 10; k++) {
+                    aug.apply(x, rng);
+                }
+                best = Math.min(best, (System.nanoTime() - t0) / (10 * 64));
+            }
+            System.out.println("ImageAugment crop+flip+translate on 28x28: best " + best + " ns per image");
             // A few us per image on a loaded 2-core machine (about 1.5x a bare copy-in, row-copies, copy-out loop); a
             // non-intrinsified Vector API or a per-pixel slow path costs far more and would starve a LeNet-5 step.
-            assertTrue(median < 50_000, "augmentation takes " + median + " ns per image");
+            assertTrue(best < 20_000, "augmentation takes " + best + " ns per image");
         }
     }
 

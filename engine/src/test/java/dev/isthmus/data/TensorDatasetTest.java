@@ -56,6 +56,14 @@ class TensorDatasetTest {
     }
 
     @Test
+    void labelsMayComeAsAFloatTensor() {
+        try (Tensor y = Tensor.of(new float[]{2, 0, 1}, 3);
+             TensorDataset ds = TensorDataset.classification(Tensor.zeros(3, 4), y, 3)) {
+            assertArrayEquals(new int[]{2, 0, 1}, ds.labels());
+        }
+    }
+
+    @Test
     void scalarRegressionTargetsHaveAnEmptyShape() {
         try (TensorDataset ds = TensorDataset.regression(Tensor.zeros(3, 2), Tensor.of(new float[]{1, 2, 3}, 3))) {
             assertArrayEquals(new int[0], ds.targetShape());
@@ -71,6 +79,8 @@ class TensorDatasetTest {
         assertTrue(e.getMessage().contains("label 5 of sample 2"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TensorDataset.classification(x, new int[]{0, 1}, 3));
         assertTrue(e.getMessage().contains("[3, 2]") && e.getMessage().contains("2 labels"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TensorDataset.classification(x, Tensor.of(new float[]{0, 1.5f, 2}, 3), 3));
+        assertTrue(e.getMessage().contains("label 1.5 of sample 1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TensorDataset.regression(x, Tensor.zeros(4)));
         assertTrue(e.getMessage().contains("[4]"), e.getMessage());
         x.close();
