@@ -18,6 +18,7 @@ public final class CrossEntropyLoss extends BaseLoss {
     private final TensorBuffer probs = new TensorBuffer();
     private int[] classes = new int[0];
     private Tensor prob;
+    private Tensor probFor;
 
     public CrossEntropyLoss() {
         this(Reduction.MEAN);
@@ -53,7 +54,8 @@ public final class CrossEntropyLoss extends BaseLoss {
             }
             classes[i] = k;
         }
-        Tensor p = probs.get(n, c);
+        Tensor p = in == probFor ? prob : probs.get(n, c);
+        probFor = in;
         MemorySegment x = in.segment(), ps = p.segment();
         double total = 0;
         for (int i = 0; i < n; i++) {
@@ -74,7 +76,7 @@ public final class CrossEntropyLoss extends BaseLoss {
         Tensor in = lastInput();
         int n = in.dim(0), c = in.dim(1);
         float k = reduction == Reduction.MEAN ? (float) ((double) scale / n) : scale;
-        Tensor g = grad.get(n, c);
+        Tensor g = gradLike(in);
         g.copyFrom(prob);
         Activations.scale(g.segment(), 0, (long) n * c, k);
         for (int i = 0; i < n; i++) {
@@ -93,7 +95,7 @@ public final class CrossEntropyLoss extends BaseLoss {
     @Override
     public void close() {
         probs.close();
-        prob = null;
+        prob = probFor = null;
         super.close();
     }
 }

@@ -25,7 +25,7 @@ abstract class ElementwiseLoss extends BaseLoss {
 
     @Override
     public float forward(Tensor in, Tensor tgt) {
-        if (!tgt.hasShape(in.shape())) {
+        if (!sameShape(in, tgt)) {
             String hint = in.size() == tgt.size() ? "reshape the target to " + in.shapeString()
                     + " (PyTorch would broadcast these shapes into a wrong loss)" : null;
             throw shapeError("input and target of the same shape", in, tgt, hint);
@@ -40,7 +40,7 @@ abstract class ElementwiseLoss extends BaseLoss {
     @Override
     public Tensor backward(float scale) {
         Tensor in = lastInput();
-        Tensor g = grad.get(in.shape());
+        Tensor g = gradLike(in);
         float c = reduction == Reduction.MEAN ? (float) ((double) scale / in.size()) : scale;
         grad(in.segment(), target.segment(), g.segment(), in.size(), c);
         return g;

@@ -37,6 +37,8 @@ public final class WeightedSumLoss implements Loss {
     private final List<Term> terms = new ArrayList<>();
     private final TensorBuffer grad = new TensorBuffer();
     private int lastRows = -1;
+    private int bufferRows = -1;
+    private Tensor gradTensor;
 
     private static final class Term {
         final float weight;
@@ -45,6 +47,7 @@ public final class WeightedSumLoss implements Loss {
         final boolean classIndex;
         final TensorBuffer in = new TensorBuffer(), tgt = new TensorBuffer();
         float value;
+        Tensor x, y;
 
         Term(float weight, Loss loss, int from, int to, int targetFrom, boolean classIndex) {
             this.weight = weight;
@@ -137,10 +140,17 @@ public final class WeightedSumLoss implements Loss {
         }
         int n = input.dim(0);
         double total = 0;
+        if (n != bufferRows) {
+            for (Term t : terms) {
+                t.x = t.in.get(n, t.width());
+                t.y = t.classIndex ? t.tgt.get(n) : t.tgt.get(n, t.width());
+            }
+            gradTensor = grad.get(n, outputs);
+            bufferRows = n;
+        }
         for (Term t : terms) {
-            Tensor x = t.in.get(n, t.width());
+            Tensor x = t.x, y = t.y;
             copyColumns(input.segment(), outputs, t.from, x.segment(), t.width(), n);
-            Tensor y = t.classIndex ? t.tgt.get(n) : t.tgt.get(n, t.width());
             copyColumns(target.segment(), targets, t.targetFrom, y.segment(), t.targetWidth(), n);
             t.value = t.loss.forward(x, y);
             total += (double) t.weight * t.value;
@@ -162,8 +172,9 @@ public final class WeightedSumLoss implements Loss {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
         int n = lastRows;
-        Tensor g = grad.zeros(n, outputs);
+        Tensor g = gradTensor;
         MemorySegment gs = g.segment();
+        gs.fill((byte) 0);
         for (Term t : terms) {
             MemorySegment tg = t.loss.backward(scale * t.weight).segment();
             int w = t.width();

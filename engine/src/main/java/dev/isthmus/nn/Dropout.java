@@ -34,6 +34,7 @@ public class Dropout extends Module {
     private boolean maskValid;
     private Tensor lastOutput;
     private Tensor maskView;
+    private Tensor cacheIn, cacheOut, cacheDy, cacheDx;
 
     /** Dropout with probability {@code p}, drawing masks from a generator seeded with {@link #DEFAULT_SEED}. */
     public Dropout(float p) {
@@ -88,19 +89,30 @@ public class Dropout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        int[] shape = outputShape(x.shape());
+        if (x.rank() < 1) {
+            outputShape(x.shape());
+        }
         if (!isTraining() || p == 0f) {
             masked = false;
             lastOutput = x;
             return x;
         }
-        Tensor m = mask.get(shape);
+        Tensor m, y;
+        if (x == cacheIn) {
+            m = maskView;
+            y = cacheOut;
+        } else {
+            int[] shape = x.shape();
+            m = mask.get(shape);
+            y = output.get(shape);
+            cacheIn = x;
+            cacheOut = y;
+        }
         if (!frozen || !maskValid || m != maskView) {
             fillMask(m.segment(), m.size());
             maskValid = true;
         }
         maskView = m;
-        Tensor y = output.get(shape);
         Activations.mul(x.segment(), m.segment(), y.segment(), x.size());
         masked = true;
         lastOutput = y;
@@ -118,7 +130,7 @@ public class Dropout extends Module {
         if (lastOutput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!dy.hasShape(lastOutput.shape())) {
+        if (!Elementwise.sameShape(dy, lastOutput)) {
             throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         if (!inputGradNeeded()) {
@@ -127,7 +139,14 @@ public class Dropout extends Module {
         if (!masked) {
             return dy;
         }
-        Tensor dx = gradInput.get(dy.shape());
+        Tensor dx;
+        if (dy == cacheDy) {
+            dx = cacheDx;
+        } else {
+            dx = gradInput.get(dy.shape());
+            cacheDy = dy;
+            cacheDx = dx;
+        }
         Activations.mul(dy.segment(), maskView.segment(), dx.segment(), dy.size());
         return dx;
     }
@@ -142,8 +161,7 @@ public class Dropout extends Module {
         mask.close();
         output.close();
         gradInput.close();
-        lastOutput = null;
-        maskView = null;
+        lastOutput = maskView = cacheIn = cacheOut = cacheDy = cacheDx = null;
         super.close();
     }
 }

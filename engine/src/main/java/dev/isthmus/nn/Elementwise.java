@@ -8,7 +8,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Base of the element-wise activations: output of the input's shape in a reused buffer (never written
  * over the input, since the layer before may still need its output for its own backward), input
- * gradient in another, and the last input and output kept for backward.
+ * gradient in another, and the last input and output kept for backward. While the same input tensor
+ * object comes in (a layer's reused output buffer), the same output and gradient tensors are handed
+ * out without computing shapes again, so steady steps allocate nothing.
  */
 abstract class Elementwise extends Module {
     private final TensorBuffer output = new TensorBuffer();
@@ -16,6 +18,7 @@ abstract class Elementwise extends Module {
     /** The last forward's input and output (views of buffers owned by this layer or the one before). */
     Tensor lastInput;
     Tensor lastOutput;
+    private Tensor cacheIn, cacheOut, cacheGradFor, cacheDx;
 
     /** {@code y = f(x)} over {@code n} elements. */
     abstract void apply(MemorySegment x, MemorySegment y, long n);
@@ -33,7 +36,14 @@ abstract class Elementwise extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = output.get(outputShape(x.shape()));
+        Tensor y;
+        if (x == cacheIn) {
+            y = cacheOut;
+        } else {
+            y = output.get(outputShape(x.shape()));
+            cacheIn = x;
+            cacheOut = y;
+        }
         apply(x.segment(), y.segment(), x.size());
         lastInput = x;
         lastOutput = y;
@@ -46,7 +56,14 @@ abstract class Elementwise extends Module {
         if (!inputGradNeeded()) {
             return null;
         }
-        Tensor dx = gradInput.get(x.shape());
+        Tensor dx;
+        if (x == cacheGradFor) {
+            dx = cacheDx;
+        } else {
+            dx = gradInput.get(x.shape());
+            cacheGradFor = x;
+            cacheDx = dx;
+        }
         applyBackward(x.segment(), lastOutput.segment(), dy.segment(), dx.segment(), dy.size());
         return dx;
     }
@@ -56,22 +73,30 @@ abstract class Elementwise extends Module {
         if (lastInput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (dy.size() != lastOutput.size() || !dy.hasShape(lastOutput.shape())) {
+        if (!sameShape(dy, lastOutput)) {
             throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         return lastInput;
     }
 
-    final Tensor gradBuffer(int[] shape) {
-        return gradInput.get(shape);
+    /** Shape equality without copying shape arrays. */
+    static boolean sameShape(Tensor a, Tensor b) {
+        if (a.rank() != b.rank()) {
+            return false;
+        }
+        for (int i = 0; i < a.rank(); i++) {
+            if (a.dim(i) != b.dim(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
     public void close() {
         output.close();
         gradInput.close();
-        lastInput = null;
-        lastOutput = null;
+        lastInput = lastOutput = cacheIn = cacheOut = cacheGradFor = cacheDx = null;
         super.close();
     }
 }

@@ -30,7 +30,9 @@ public class ReLU extends Elementwise {
         if (!fused) {
             return super.forward(x);
         }
-        outputShape(x.shape());
+        if (x.rank() < 1) {
+            outputShape(x.shape());
+        }
         lastInput = x;
         lastOutput = x;
         return x;

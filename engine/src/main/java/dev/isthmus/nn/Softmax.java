@@ -42,18 +42,20 @@ public class Softmax extends Elementwise {
 
     @Override
     public Tensor forward(Tensor x) {
-        int[] s = x.shape();
-        int d = dim < 0 ? s.length + dim : dim;
-        outputShape(s);
+        int rank = x.rank();
+        int d = dim < 0 ? rank + dim : dim;
+        if (d < 0 || d >= rank) {
+            outputShape(x.shape());
+        }
         long o = 1, in = 1;
         for (int i = 0; i < d; i++) {
-            o *= s[i];
+            o *= x.dim(i);
         }
-        for (int i = d + 1; i < s.length; i++) {
-            in *= s[i];
+        for (int i = d + 1; i < rank; i++) {
+            in *= x.dim(i);
         }
         outer = Math.toIntExact(o);
-        cols = s[d];
+        cols = x.dim(d);
         inner = Math.toIntExact(in);
         return super.forward(x);
     }
