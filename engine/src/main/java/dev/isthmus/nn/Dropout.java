@@ -18,7 +18,7 @@ import java.util.Locale;
  * seed unless one is given or set, so runs repeat exactly; it is kept in a reused buffer for backward,
  * which multiplies the gradient by the same mask.
  */
-public class Dropout extends Module {
+public class Dropout extends Module implements Stochastic {
     /** Seed of the generator used when none is given. */
     public static final long DEFAULT_SEED = 0x5EEDD5L;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -63,6 +63,12 @@ public class Dropout extends Module {
     /** Draw future masks from {@code rng} (e.g. restored from a checkpoint). */
     public void setRng(Rng rng) {
         this.rng = rng;
+    }
+
+    /** Restarts the mask stream from {@code seed} (the trainer calls this before every step). */
+    @Override
+    public void reseed(long seed) {
+        rng.reseed(seed);
     }
 
     public Rng rng() {

@@ -278,6 +278,21 @@ public final class History {
         } catch (JsonProcessingException e) {
             throw new IOException("History.loadJson: " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
+        return fromJson(root, file.toString());
+    }
+
+    /** Parses the text {@link #toJson()} writes (e.g. a history stored in a checkpoint's metadata). */
+    public static History fromJson(String json, String source) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IOException("History.loadJson: " + source + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return fromJson(root, source);
+    }
+
+    private static History fromJson(JsonNode root, String file) throws IOException {
         if (root == null || !FORMAT.equals(root.path("format").asText()) || !root.path("epochs").isArray()) {
             throw new IOException("History.loadJson: " + file + " is not an " + FORMAT + " file (needs \"format\": \""
                     + FORMAT + "\" and an \"epochs\" array)");
