@@ -18,6 +18,14 @@ public class Flatten extends ViewModule {
         this.endDim = endDim;
     }
 
+    public int startDim() {
+        return startDim;
+    }
+
+    public int endDim() {
+        return endDim;
+    }
+
     @Override
     public int[] outputShape(int... s) {
         int a = startDim < 0 ? s.length + startDim : startDim;

@@ -15,6 +15,11 @@ public class Reshape extends ViewModule {
         this.sampleShape = sampleShape.clone();
     }
 
+    /** The per-sample shape (may contain one -1). */
+    public int[] sampleShape() {
+        return sampleShape.clone();
+    }
+
     @Override
     public int[] outputShape(int... s) {
         if (s.length < 1) {

@@ -20,6 +20,14 @@ public class Unflatten extends ViewModule {
         this.sizes = sizes.clone();
     }
 
+    public int dim() {
+        return dim;
+    }
+
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
     @Override
     public int[] outputShape(int... s) {
         int d = dim < 0 ? s.length + dim : dim;
