@@ -27,6 +27,7 @@ public final class GemmChecks {
 
     private static void matrix(String name, boolean trans, int rows, int cols, MemorySegment seg, long off, int ld,
                                int m, int n, int k) {
+        // Checks first, message only on failure: this runs on every GEMM of a training step and must not allocate.
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("sgemm: " + shape(name, trans, rows, cols, m, n, k) + " needs ld"
                     + name.toLowerCase() + " >= " + Math.max(1, cols) + ", got " + ld);
@@ -48,7 +49,6 @@ public final class GemmChecks {
         }
     }
 
-    /** Built only for an error message, so that a valid call allocates nothing. */
     private static String shape(String name, boolean trans, int rows, int cols, int m, int n, int k) {
         return name + (trans ? "^T" : "") + " stored " + rows + "x" + cols + " (m=" + m + ", n=" + n + ", k=" + k + ")";
     }

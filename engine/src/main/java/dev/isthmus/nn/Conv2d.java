@@ -1,0 +1,445 @@
+package dev.isthmus.nn;
+
+import dev.isthmus.kernel.Gemm;
+import dev.isthmus.kernel.Im2col;
+import dev.isthmus.kernel.PlaneOps;
+import dev.isthmus.runtime.Engine;
+import dev.isthmus.runtime.ThreadPool;
+import dev.isthmus.tensor.Rng;
+import dev.isthmus.tensor.Tensor;
+import dev.isthmus.tensor.TensorBuffer;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * 2-D convolution (cross-correlation, as in every framework), PyTorch's {@code nn.Conv2d}: input
+ * {@code [N, C, H, W]}, weight {@code [O, C, kh, kw]}, bias {@code [O]}, output {@code [N, O, OH, OW]} with
+ * {@code OH = floor((H + 2 ph - kh) / sh) + 1} (likewise OW), zero padding.
+ *
+ * <p>Forward is im2col plus a GEMM: with {@code K = C kh kw} and {@code P = OH OW}, image {@code n}'s output
+ * is {@code W[O, K] @ col_n[K, P]}, already in NCHW order. Backward is {@code dW += dY_n @ col_n^T} and
+ * {@code dcol_n = W^T @ dY_n} followed by col2im. A 1x1 kernel with stride 1 and no padding skips
+ * im2col: the image itself is the column matrix.
+ *
+ * <p>Two ways to spread the work over the thread budget ({@link Strategy}):
+ * <ul>
+ *   <li>{@link Strategy#PER_IMAGE}: the batch is split over the engine's workers; each runs im2col into its
+ *       own column buffer and single-threaded GEMMs per image (recomputing the columns in backward).
+ *       Weight gradients go into per-worker partial buffers that are added in worker order, so results
+ *       are the same from run to run.</li>
+ *   <li>{@link Strategy#BATCHED}: all images' columns go side by side into one {@code [K, N P]} matrix, and
+ *       each product is one big GEMM on all OpenBLAS threads; the output is moved into NCHW order with the
+ *       bias added in the same pass, and the columns are kept for backward.</li>
+ * </ul>
+ * {@link Strategy#AUTO} picks per batch shape (see {@link #chooseStrategy}). Buffers are sized once per
+ * batch shape and reused, so steady training allocates nothing.
+ *
+ * <p>Initialised like PyTorch: weight by Kaiming-uniform with {@code a = sqrt(5)}, i.e. uniform in
+ * {@code +-1/sqrt(fan_in)} with {@code fan_in = C kh kw}, and bias uniform in {@code +-1/sqrt(fan_in)}.
+ */
+public class Conv2d extends Module {
+
+    /** How a batch is spread over the threads; see the class comment. */
+    public enum Strategy { AUTO, PER_IMAGE, BATCHED }
+
+    private final int in;
+    private final int out;
+    private final int kh, kw, sh, sw, ph, pw;
+    private final int k;
+    private final boolean direct;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    private final TensorBuffer output = new TensorBuffer();
+    private final TensorBuffer gradInput = new TensorBuffer();
+    private final TensorBuffer columns = new TensorBuffer();
+    private final TensorBuffer wide = new TensorBuffer();
+    private final TensorBuffer partialW = new TensorBuffer();
+    private final TensorBuffer partialB = new TensorBuffer();
+
+    private Strategy strategy = Strategy.AUTO;
+    private Strategy used;
+    private boolean columnsHoldInput;
+    private Tensor input;
+
+    // State of the current pass, read by the parallel tasks below (created once, so a step allocates nothing).
+    private int n, h, w, oh, ow, p;
+    private long inImage, outImage, colSize;
+    private MemorySegment xSeg, ySeg, dySeg, dxSeg, colSeg, wideSeg, partWSeg, partBSeg;
+    private boolean needDx;
+    private boolean[] ran = new boolean[0];
+    private final ThreadPool.RangeTask forwardImages = this::forwardImages;
+    private final ThreadPool.RangeTask backwardImages = this::backwardImages;
+    private final ThreadPool.RangeTask gatherColumns = this::gatherColumns;
+    private final ThreadPool.RangeTask scatterOutput = this::scatterOutput;
+    private final ThreadPool.RangeTask gatherGradient = this::gatherGradient;
+    private final ThreadPool.RangeTask scatterGradInput = this::scatterGradInput;
+
+    /** Square kernel, stride 1, no padding, with bias. */
+    public Conv2d(int in, int out, int kernel) {
+        this(in, out, kernel, 1, 0);
+    }
+
+    /** Square kernel, stride and padding, with bias. */
+    public Conv2d(int in, int out, int kernel, int stride, int padding) {
+        this(in, out, kernel, stride, padding, true);
+    }
+
+    public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this(in, out, kernel, kernel, stride, stride, padding, padding, bias);
+    }
+
+    /** Kernel {@code kh x kw}, stride {@code (sh, sw)}, padding {@code (ph, pw)}. */
+    public Conv2d(int in, int out, int kh, int kw, int sh, int sw, int ph, int pw, boolean bias) {
+        String name = describe(in, out, kh, kw, sh, sw, ph, pw, bias);
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException(name + ": channel counts must be >= 1");
+        }
+        if (kh < 1 || kw < 1) {
+            throw new IllegalArgumentException(name + ": kernel size must be >= 1");
+        }
+        if (sh < 1 || sw < 1) {
+            throw new IllegalArgumentException(name + ": stride must be >= 1");
+        }
+        if (ph < 0 || pw < 0) {
+            throw new IllegalArgumentException(name + ": padding must be >= 0");
+        }
+        this.in = in;
+        this.out = out;
+        this.kh = kh;
+        this.kw = kw;
+        this.sh = sh;
+        this.sw = sw;
+        this.ph = ph;
+        this.pw = pw;
+        this.k = Math.multiplyExact(Math.multiplyExact(in, kh), kw);
+        this.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+        this.weight = new Parameter("weight", true, out, in, kh, kw);
+        this.bias = bias ? new Parameter("bias", false, out) : null;
+        reset(new Rng(0));
+    }
+
+    public int inChannels() {
+        return in;
+    }
+
+    public int outChannels() {
+        return out;
+    }
+
+    /** {@code {kh, kw}}. */
+    public int[] kernelSize() {
+        return new int[]{kh, kw};
+    }
+
+    public int[] stride() {
+        return new int[]{sh, sw};
+    }
+
+    public int[] padding() {
+        return new int[]{ph, pw};
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias, or null when built without one. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    /** Forces a way of spreading the work (benchmarks, tests); {@link Strategy#AUTO} by default. */
+    public void setStrategy(Strategy s) {
+        this.strategy = s;
+    }
+
+    /** The strategy the last forward pass ran with (null before the first). */
+    public Strategy lastStrategy() {
+        return used;
+    }
+
+    @Override
+    protected List<Parameter> localParameters() {
+        return bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+
+    @Override
+    public void reset(Rng rng) {
+        Init.kaimingUniform(weight.data(), Init.FanMode.FAN_IN, "leaky_relu", Math.sqrt(5), rng);
+        if (bias != null) {
+            float bound = (float) (1.0 / Math.sqrt(k));
+            Init.uniform(bias.data(), -bound, bound, rng);
+        }
+    }
+
+    @Override
+    public int[] outputShape(int... s) {
+        String expected = "[N, " + in + ", H, W]";
+        if (s.length != 4) {
+            throw shapeError(expected, s, s.length == 2 ? "reshape flat rows to [N, C, H, W] first" : null);
+        }
+        if (s[1] != in) {
+            throw shapeError(expected, s, in + " input channels, got " + s[1]);
+        }
+        int minH = Math.max(1, kh - 2 * ph), minW = Math.max(1, kw - 2 * pw);
+        if (s[2] < minH || s[3] < minW) {
+            String bound = minH == minW ? "H, W >= " + minH : "H >= " + minH + ", W >= " + minW;
+            String kernel = kh == kw ? "kernel " + kh : "kernel " + kh + "x" + kw;
+            String pad = ph == pw ? Integer.toString(ph) : ph + "x" + pw;
+            throw shapeError("[N, " + in + ", H, W] with " + bound + " after padding", s,
+                    "the " + kernel + " must fit the input padded by " + pad);
+        }
+        return new int[]{s[0], out, Im2col.outSize(s[2], kh, sh, ph), Im2col.outSize(s[3], kw, sw, pw)};
+    }
+
+    /**
+     * The strategy AUTO picks for a batch of {@code batch} images on {@code threads} threads: per-image
+     * work while there are at least as many images as threads (each worker then has whole images and its
+     * GEMMs stay in cache), one big GEMM on all threads otherwise (a single image, or a batch smaller than
+     * the thread count, would leave workers idle).
+     */
+    protected Strategy chooseStrategy(int batch, int threads) {
+        if (strategy != Strategy.AUTO) {
+            return strategy;
+        }
+        return batch >= threads ? Strategy.PER_IMAGE : Strategy.BATCHED;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        int[] shape = outputShape(x.shape());
+        setGeometry(x);
+        Tensor y = output.get(shape);
+        xSeg = x.segment();
+        ySeg = y.segment();
+        int threads = Engine.get().threads().threads();
+        used = chooseStrategy(n, threads);
+        if (used == Strategy.PER_IMAGE) {
+            if (!direct) {
+                colSeg = columns.get(Math.min(threads, n), (int) colSize).segment();
+            }
+            Engine.get().threads().parallelFor(n, forwardImages);
+            columnsHoldInput = false;
+        } else {
+            colSeg = columns.get(k, n * p).segment();
+            wideSeg = wide.get(out, n * p).segment();
+            ThreadPool pool = Engine.get().threads().pool();
+            pool.parallelFor(n, gatherColumns);
+            Engine.get().gemm().sgemm(false, false, out, n * p, k, 1f, weight.data().segment(), 0, k,
+                    colSeg, 0, n * p, 0f, wideSeg, 0, n * p);
+            pool.parallelFor(n, scatterOutput);
+            columnsHoldInput = true;
+        }
+        input = x;
+        xSeg = ySeg = null;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (input == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        int[] expected = outputShape(input.shape());
+        if (!dy.hasShape(expected)) {
+            throw shapeError("gradient " + java.util.Arrays.toString(expected), dy.shape(), "it must match the last forward output");
+        }
+        setGeometry(input);
+        needDx = inputGradNeeded();
+        Tensor dx = needDx ? gradInput.get(input.shape()) : null;
+        xSeg = input.segment();
+        dySeg = dy.segment();
+        dxSeg = needDx ? dx.segment() : null;
+        int threads = Engine.get().threads().threads();
+        int active = Math.min(threads, n);
+        if (active > 1) {
+            partBSeg = bias == null ? null : partialB.get(active - 1, out).segment();
+        }
+        if (ran.length < active) {
+            ran = new boolean[active];
+        }
+        java.util.Arrays.fill(ran, false);
+        if (used == Strategy.PER_IMAGE) {
+            if (!direct) {
+                colSeg = columns.get(active, (int) colSize).segment();
+            }
+            if (active > 1) {
+                partWSeg = partialW.get(active - 1, out * k).segment();
+            }
+            Engine.get().threads().parallelFor(n, backwardImages);
+            for (int wk = 1; wk < active; wk++) {
+                if (ran[wk]) {
+                    PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
+                }
+            }
+        } else {
+            colSeg = columns.get(k, n * p).segment();
+            wideSeg = wide.get(out, n * p).segment();
+            ThreadPool pool = Engine.get().threads().pool();
+            if (!columnsHoldInput) {
+                pool.parallelFor(n, gatherColumns);
+            }
+            pool.parallelFor(n, gatherGradient);
+            Gemm gemm = Engine.get().gemm();
+            int np = n * p;
+            gemm.sgemm(false, true, out, k, np, 1f, wideSeg, 0, np, colSeg, 0, np, 1f, weight.grad().segment(), 0, k);
+            if (needDx) {
+                gemm.sgemm(true, false, k, np, out, 1f, weight.data().segment(), 0, k, wideSeg, 0, np, 0f, colSeg, 0, np);
+                columnsHoldInput = false;
+                pool.parallelFor(n, scatterGradInput);
+            }
+        }
+        if (bias != null) {
+            for (int wk = 1; wk < active; wk++) {
+                if (ran[wk]) {
+                    PlaneOps.add(partBSeg, (long) (wk - 1) * out, bias.grad().segment(), 0, out);
+                }
+            }
+        }
+        xSeg = dySeg = dxSeg = null;
+        return dx;
+    }
+
+    private void setGeometry(Tensor x) {
+        n = x.dim(0);
+        h = x.dim(2);
+        w = x.dim(3);
+        oh = Im2col.outSize(h, kh, sh, ph);
+        ow = Im2col.outSize(w, kw, sw, pw);
+        p = Math.multiplyExact(oh, ow);
+        inImage = (long) in * h * w;
+        outImage = (long) out * p;
+        colSize = (long) k * p;
+        Math.toIntExact(colSize);
+        Math.toIntExact((long) n * p);
+    }
+
+    // ------------------------------------------------------------------ per-image strategy
+
+    private void forwardImages(int start, int end, int worker) {
+        Gemm gemm = Engine.get().gemm();
+        MemorySegment wt = weight.data().segment();
+        for (int i = start; i < end; i++) {
+            long yOff = i * outImage;
+            MemorySegment b = direct ? xSeg : colSeg;
+            long bOff = direct ? i * inImage : worker * colSize;
+            if (!direct) {
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p);
+            }
+            float beta = 0f;
+            if (bias != null) {
+                PlaneOps.fillPlanes(ySeg, yOff, out, p, bias.data().segment());
+                beta = 1f;
+            }
+            gemm.sgemm(false, false, out, p, k, 1f, wt, 0, k, b, bOff, p, beta, ySeg, yOff, p);
+        }
+    }
+
+    private void backwardImages(int start, int end, int worker) {
+        Gemm gemm = Engine.get().gemm();
+        MemorySegment wt = weight.data().segment();
+        MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
+        long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
+        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+        ran[worker] = true;
+        if (worker > 0) {
+            PlaneOps.zero(partWSeg, dwOff, (long) out * k);
+            if (db != null) {
+                PlaneOps.zero(db, dbOff, out);
+            }
+        }
+        for (int i = start; i < end; i++) {
+            long dyOff = i * outImage;
+            MemorySegment b = direct ? xSeg : colSeg;
+            long bOff = direct ? i * inImage : worker * colSize;
+            if (!direct) {
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p);
+            }
+            // dW[O, K] += dY_i[O, P] col_i^T[P, K]
+            gemm.sgemm(false, true, out, k, p, 1f, dySeg, dyOff, p, b, bOff, p, 1f, dw, dwOff, k);
+            if (db != null) {
+                PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
+            }
+            if (needDx) {
+                // dcol_i[K, P] = W^T[K, O] dY_i[O, P], then summed back onto the image (col2im)
+                if (direct) {
+                    gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, dxSeg, i * inImage, p);
+                } else {
+                    gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, colSeg, bOff, p);
+                    Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ batched strategy
+
+    private void gatherColumns(int start, int end, int worker) {
+        for (int i = start; i < end; i++) {
+            Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p);
+        }
+    }
+
+    private void scatterOutput(int start, int end, int worker) {
+        MemorySegment b = bias == null ? null : bias.data().segment();
+        for (int i = start; i < end; i++) {
+            PlaneOps.copyRowsAddBias(wideSeg, (long) i * p, (long) n * p, ySeg, i * outImage, p, out, p, b);
+        }
+    }
+
+    private void gatherGradient(int start, int end, int worker) {
+        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+        ran[worker] = true;
+        if (worker > 0 && db != null) {
+            PlaneOps.zero(db, dbOff, out);
+        }
+        for (int i = start; i < end; i++) {
+            PlaneOps.copyRowsAddSums(dySeg, i * outImage, p, wideSeg, (long) i * p, (long) n * p, out, p, db, dbOff);
+        }
+    }
+
+    private void scatterGradInput(int start, int end, int worker) {
+        for (int i = start; i < end; i++) {
+            Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return describe(in, out, kh, kw, sh, sw, ph, pw, bias != null);
+    }
+
+    private static String describe(int in, int out, int kh, int kw, int sh, int sw, int ph, int pw, boolean bias) {
+        StringBuilder sb = new StringBuilder("Conv2d(").append(in).append(" -> ").append(out);
+        sb.append(", kernel=").append(pair(kh, kw));
+        if (sh != 1 || sw != 1) {
+            sb.append(", stride=").append(pair(sh, sw));
+        }
+        if (ph != 0 || pw != 0) {
+            sb.append(", padding=").append(pair(ph, pw));
+        }
+        if (!bias) {
+            sb.append(", bias=false");
+        }
+        return sb.append(')').toString();
+    }
+
+    static String pair(int a, int b) {
+        return a == b ? Integer.toString(a) : "(" + a + ", " + b + ")";
+    }
+
+    @Override
+    public void close() {
+        output.close();
+        gradInput.close();
+        columns.close();
+        wide.close();
+        partialW.close();
+        partialB.close();
+        super.close();
+    }
+}
