@@ -219,7 +219,7 @@ public final class Pooling {
                     }
                 }
                 for (int r = 1; r < s; r++) {
-                    Im2col.copy(y, row, y, row + (long) r * ow, ow, vec);
+                    Im2col.copyRun(y, row, y, row + (long) r * ow, ow, vec);
                 }
             }
         }

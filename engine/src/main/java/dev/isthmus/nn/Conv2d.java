@@ -57,6 +57,7 @@ public class Conv2d extends Module {
     private final TensorBuffer wide = new TensorBuffer();
     private final TensorBuffer partialW = new TensorBuffer();
     private final TensorBuffer partialB = new TensorBuffer();
+    private final TensorBuffer scratch = new TensorBuffer();
 
     private Strategy strategy = Strategy.AUTO;
     private Strategy used;
@@ -65,7 +66,8 @@ public class Conv2d extends Module {
 
     // State of the current pass, read by the parallel tasks below (created once, so a step allocates nothing).
     private int n, h, w, oh, ow, p;
-    private long inImage, outImage, colSize;
+    private long inImage, outImage, colSize, scratchSize;
+    private MemorySegment scratchSeg;
     private MemorySegment xSeg, ySeg, dySeg, dxSeg, colSeg, wideSeg, partWSeg, partBSeg;
     private boolean needDx;
     private boolean[] ran = new boolean[0];
@@ -312,8 +314,12 @@ public class Conv2d extends Module {
         inImage = (long) in * h * w;
         outImage = (long) out * p;
         colSize = (long) k * p;
+        scratchSize = Im2col.scratchSize(in, h, w, sh, sw, ph, pw);
         Math.toIntExact(colSize);
         Math.toIntExact((long) n * p);
+        Math.toIntExact(scratchSize);
+        int workers = Math.min(Engine.get().threads().threads(), n);
+        scratchSeg = scratchSize == 0 ? null : scratch.get(workers, (int) scratchSize).segment();
     }
 
     // ------------------------------------------------------------------ per-image strategy
@@ -326,7 +332,7 @@ public class Conv2d extends Module {
             MemorySegment b = direct ? xSeg : colSeg;
             long bOff = direct ? i * inImage : worker * colSize;
             if (!direct) {
-                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p);
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
             }
             float beta = 0f;
             if (bias != null) {
@@ -356,7 +362,7 @@ public class Conv2d extends Module {
             MemorySegment b = direct ? xSeg : colSeg;
             long bOff = direct ? i * inImage : worker * colSize;
             if (!direct) {
-                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p);
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
             }
             // dW[O, K] += dY_i[O, P] col_i^T[P, K]
             gemm.sgemm(false, true, out, k, p, 1f, dySeg, dyOff, p, b, bOff, p, 1f, dw, dwOff, k);
@@ -369,7 +375,7 @@ public class Conv2d extends Module {
                     gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, dxSeg, i * inImage, p);
                 } else {
                     gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, colSeg, bOff, p);
-                    Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage);
+                    Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage, scratchSeg, worker * scratchSize);
                 }
             }
         }
@@ -379,7 +385,8 @@ public class Conv2d extends Module {
 
     private void gatherColumns(int start, int end, int worker) {
         for (int i = start; i < end; i++) {
-            Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p);
+            Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p,
+                    scratchSeg, worker * scratchSize);
         }
     }
 
@@ -404,7 +411,8 @@ public class Conv2d extends Module {
 
     private void scatterGradInput(int start, int end, int worker) {
         for (int i = start; i < end; i++) {
-            Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage);
+            Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage,
+                    scratchSeg, worker * scratchSize);
         }
     }
 
@@ -440,6 +448,7 @@ public class Conv2d extends Module {
         wide.close();
         partialW.close();
         partialB.close();
+        scratch.close();
         super.close();
     }
 }
