@@ -1,9 +1,12 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.kernel.Pooling;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.tensor.TensorBuffer;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * What {@link MaxPool2d} and {@link AvgPool2d} share: the window geometry, its validation (as strict as
@@ -18,6 +21,10 @@ abstract class Pool2d extends Module {
     final int kh, kw, sh, sw, ph, pw;
     final TensorBuffer output = new TensorBuffer();
     final TensorBuffer gradInput = new TensorBuffer();
+    private final TensorBuffer scratch = new TensorBuffer();
+    /** Per-worker scratch of the kernels (one plane's stride phases each), and its size per worker. */
+    MemorySegment scratchSeg;
+    long scratchSize;
     int[] inShape;
     int h, w, oh, ow;
 
@@ -79,6 +86,9 @@ abstract class Pool2d extends Module {
         w = inShape[3];
         oh = shape[2];
         ow = shape[3];
+        scratchSize = Pooling.scratchSize(h, w, sh, sw, ph, pw);
+        int workers = Math.max(1, Math.min(Engine.get().threads().threads(), inShape[0] * inShape[1]));
+        scratchSeg = scratch.get(workers, Math.toIntExact(scratchSize)).segment();
         return output.get(shape);
     }
 
@@ -118,6 +128,7 @@ abstract class Pool2d extends Module {
     public void close() {
         output.close();
         gradInput.close();
+        scratch.close();
         super.close();
     }
 }

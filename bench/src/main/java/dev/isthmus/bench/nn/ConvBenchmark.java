@@ -20,8 +20,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 import java.util.Collection;
 import java.util.Locale;
@@ -70,6 +72,10 @@ public class ConvBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (!Engine.get().useVectors()) {
+            System.err.println("[ConvBenchmark] the Vector API self-check failed in this fork, so kernels take their scalar"
+                    + " paths; on a loaded machine pass -jvmArgsAppend -Disthmus.selfcheck=false");
+        }
         batch = shape.lenet() ? 64 : alexBatch;
         conv = new Conv2d(shape.in, shape.out, shape.kernel, shape.stride, shape.padding);
         conv.reset(new Rng(1));
@@ -112,8 +118,8 @@ public class ConvBenchmark {
     }
 
     /** Runs the suite (extra arguments are JMH options) and prints GFLOP/s per shape and the forward / GEMM ratio. */
-    public static void main(String[] args) throws RunnerException, org.openjdk.jmh.runner.options.CommandLineOptionException {
-        Options opts = new org.openjdk.jmh.runner.options.OptionsBuilder().parent(new CommandLineOptions(args))
+    public static void main(String[] args) throws RunnerException, CommandLineOptionException {
+        Options opts = new OptionsBuilder().parent(new CommandLineOptions(args))
                 .include(ConvBenchmark.class.getSimpleName()).build();
         Collection<RunResult> results = new Runner(opts).run();
         TreeMap<String, double[]> rows = new TreeMap<>();
