@@ -225,6 +225,7 @@ public class Conv2d extends Module {
             Engine.get().threads().parallelFor(n, forwardImages);
             columnsHoldInput = false;
         } else {
+            checkBatched();
             colSeg = columns.get(k, n * p).segment();
             wideSeg = wide.get(out, n * p).segment();
             ThreadPool pool = Engine.get().threads().pool();
@@ -315,11 +316,19 @@ public class Conv2d extends Module {
         outImage = (long) out * p;
         colSize = (long) k * p;
         scratchSize = Im2col.scratchSize(in, h, w, sh, sw, ph, pw);
-        Math.toIntExact(colSize);
-        Math.toIntExact((long) n * p);
-        Math.toIntExact(scratchSize);
+        if (colSize > Integer.MAX_VALUE || scratchSize > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a column matrix of "
+                    + k + "x" + p + ", more than 2^31 floats");
+        }
         int workers = Math.min(Engine.get().threads().threads(), n);
         scratchSeg = scratchSize == 0 ? null : scratch.get(workers, (int) scratchSize).segment();
+    }
+
+    private void checkBatched() {
+        if ((long) n * p > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": " + n + " images of " + oh + "x" + ow
+                    + " outputs are more columns than one matrix can have; use the PER_IMAGE strategy");
+        }
     }
 
     // ------------------------------------------------------------------ per-image strategy
@@ -334,6 +343,8 @@ public class Conv2d extends Module {
             if (!direct) {
                 Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
             }
+            // The bias is written first and the GEMM adds onto it (beta = 1): that write replaces the zeroing
+            // sweep BLAS makes for beta = 0, so the bias costs no pass of its own over the output.
             float beta = 0f;
             if (bias != null) {
                 PlaneOps.fillPlanes(ySeg, yOff, out, p, bias.data().segment());
