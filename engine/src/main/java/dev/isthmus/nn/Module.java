@@ -151,8 +151,8 @@ public abstract class Module implements AutoCloseable {
                 + (hint == null || hint.isEmpty() ? "" : ": " + hint));
     }
 
-    /** Helper for containers: a list of the children in order. */
-    protected final List<Module> childList() {
+    /** The direct children in order (empty for a layer). */
+    public final List<Module> childModules() {
         return new ArrayList<>(children().values());
     }
 }

@@ -14,6 +14,13 @@ public final class Rng {
     private boolean hasSpare;
 
     public Rng(long seed) {
+        reseed(seed);
+    }
+
+    /** Restarts the stream as {@code new Rng(seed)} would, without allocating. */
+    public void reseed(long seed) {
+        hasSpare = false;
+        spareGaussian = 0;
         long x = seed;
         s0 = splitMix(x += 0x9E3779B97F4A7C15L);
         s1 = splitMix(x += 0x9E3779B97F4A7C15L);

@@ -1,0 +1,231 @@
+package dev.isthmus.nn;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model's architecture as JSON, so a weights file can describe the network it belongs to: written into
+ * the safetensors {@code __metadata__} under {@link #METADATA_KEY}, read back to rebuild the model before
+ * loading the weights. Layers use PyTorch's names and arguments:
+ * {@code {"type":"Sequential","layers":[{"type":"Conv2d","in":1,"out":6,"kernel":[5,5],"stride":[1,1],
+ * "padding":[2,2],"bias":true},{"type":"ReLU"},...]}}.
+ *
+ * <p>Reading validates every field and goes through the layers' constructors, which reject invalid
+ * hyper-parameters, so a hostile file yields an {@link IllegalArgumentException} naming the layer.
+ */
+public final class ModelSpec {
+    /** Metadata key of the architecture JSON. */
+    public static final String METADATA_KEY = "isthmus.architecture";
+    /** Metadata key of the per-sample input shape, e.g. {@code [1,28,28]}. */
+    public static final String INPUT_SHAPE_KEY = "isthmus.input_shape";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_DEPTH = 16;
+
+    private ModelSpec() {
+    }
+
+    /** The JSON text describing {@code model}. */
+    public static String toJson(Module model) {
+        return describe(model).toString();
+    }
+
+    /** Rebuilds a freshly initialised model from {@link #toJson} text. */
+    public static Module fromJson(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("model architecture is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return build(root, "model", 0);
+    }
+
+    private static ObjectNode describe(Module m) {
+        ObjectNode n = JSON.createObjectNode();
+        switch (m) {
+            case Sequential s -> {
+                n.put("type", "Sequential");
+                ArrayNode layers = n.putArray("layers");
+                for (Module child : s.layers()) {
+                    layers.add(describe(child));
+                }
+            }
+            case Linear l -> {
+                n.put("type", "Linear");
+                n.put("in", l.inFeatures());
+                n.put("out", l.outFeatures());
+                n.put("bias", l.bias() != null);
+            }
+            case Conv2d c -> {
+                n.put("type", "Conv2d");
+                n.put("in", c.inChannels());
+                n.put("out", c.outChannels());
+                ints(n, "kernel", c.kernelSize());
+                ints(n, "stride", c.stride());
+                ints(n, "padding", c.padding());
+                n.put("bias", c.bias() != null);
+            }
+            case MaxPool2d p -> pool(n, "MaxPool2d", p);
+            case AvgPool2d p -> {
+                pool(n, "AvgPool2d", p);
+                n.put("count_include_pad", p.countIncludePad());
+            }
+            case Upsample u -> {
+                n.put("type", "Upsample");
+                n.put("scale_factor", u.scaleFactor());
+            }
+            case LeakyReLU l -> {
+                n.put("type", "LeakyReLU");
+                n.put("negative_slope", l.negativeSlope());
+            }
+            case Softmax s -> {
+                n.put("type", "Softmax");
+                n.put("dim", s.dim());
+            }
+            case Dropout d -> {
+                n.put("type", "Dropout");
+                n.put("p", d.p());
+            }
+            case Flatten f -> {
+                n.put("type", "Flatten");
+                n.put("start_dim", f.startDim());
+                n.put("end_dim", f.endDim());
+            }
+            case Reshape r -> {
+                n.put("type", "Reshape");
+                ints(n, "shape", r.sampleShape());
+            }
+            case Unflatten u -> {
+                n.put("type", "Unflatten");
+                n.put("dim", u.dim());
+                ints(n, "sizes", u.sizes());
+            }
+            case ReLU r -> n.put("type", "ReLU");
+            case Sigmoid s -> n.put("type", "Sigmoid");
+            case Tanh t -> n.put("type", "Tanh");
+            default -> throw new IllegalArgumentException("ModelSpec cannot describe " + m.getClass().getName()
+                    + " (" + m.describe() + ")");
+        }
+        return n;
+    }
+
+    private static void pool(ObjectNode n, String type, Pool2d p) {
+        n.put("type", type);
+        ints(n, "kernel", p.kernelSize());
+        ints(n, "stride", p.stride());
+        ints(n, "padding", p.padding());
+    }
+
+    private static void ints(ObjectNode n, String key, int[] v) {
+        ArrayNode a = n.putArray(key);
+        for (int x : v) {
+            a.add(x);
+        }
+    }
+
+    private static Module build(JsonNode n, String where, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new IllegalArgumentException(where + ": nested deeper than " + MAX_DEPTH + " levels");
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException(where + ": expected a JSON object describing a layer");
+        }
+        String type = n.path("type").asText("");
+        String at = where + " (" + type + ")";
+        return switch (type) {
+            case "Sequential" -> {
+                JsonNode layers = n.path("layers");
+                if (!layers.isArray() || layers.isEmpty()) {
+                    throw new IllegalArgumentException(at + ": needs a non-empty \"layers\" array");
+                }
+                List<Module> out = new ArrayList<>();
+                for (int i = 0; i < layers.size(); i++) {
+                    out.add(build(layers.get(i), where + "." + i, depth + 1));
+                }
+                yield new Sequential(out);
+            }
+            case "Linear" -> new Linear(integer(n, "in", at), integer(n, "out", at), bool(n, "bias", at, true));
+            case "Conv2d" -> {
+                int[] k = pair(n, "kernel", at), s = pair(n, "stride", at), p = pair(n, "padding", at);
+                yield new Conv2d(integer(n, "in", at), integer(n, "out", at), k[0], k[1], s[0], s[1], p[0], p[1],
+                        bool(n, "bias", at, true));
+            }
+            case "MaxPool2d" -> {
+                int[] k = pair(n, "kernel", at), s = pair(n, "stride", at), p = pair(n, "padding", at);
+                yield new MaxPool2d(k[0], k[1], s[0], s[1], p[0], p[1]);
+            }
+            case "AvgPool2d" -> {
+                int[] k = pair(n, "kernel", at), s = pair(n, "stride", at), p = pair(n, "padding", at);
+                yield new AvgPool2d(k[0], k[1], s[0], s[1], p[0], p[1], bool(n, "count_include_pad", at, true));
+            }
+            case "Upsample" -> new Upsample(integer(n, "scale_factor", at));
+            case "ReLU" -> new ReLU();
+            case "LeakyReLU" -> new LeakyReLU((float) number(n, "negative_slope", at));
+            case "Sigmoid" -> new Sigmoid();
+            case "Tanh" -> new Tanh();
+            case "Softmax" -> new Softmax(integer(n, "dim", at));
+            case "Dropout" -> new Dropout((float) number(n, "p", at));
+            case "Flatten" -> new Flatten(integer(n, "start_dim", at), integer(n, "end_dim", at));
+            case "Reshape" -> new Reshape(array(n, "shape", at));
+            case "Unflatten" -> new Unflatten(integer(n, "dim", at), array(n, "sizes", at));
+            default -> throw new IllegalArgumentException(where + ": unknown layer type '" + type + "'");
+        };
+    }
+
+    private static int integer(JsonNode n, String key, String at) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
+            throw new IllegalArgumentException(at + ": \"" + key + "\" must be an integer");
+        }
+        return v.intValue();
+    }
+
+    private static double number(JsonNode n, String key, String at) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isNumber()) {
+            throw new IllegalArgumentException(at + ": \"" + key + "\" must be a number");
+        }
+        return v.doubleValue();
+    }
+
+    private static boolean bool(JsonNode n, String key, String at, boolean dflt) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException(at + ": \"" + key + "\" must be true or false");
+        }
+        return v.booleanValue();
+    }
+
+    private static int[] array(JsonNode n, String key, String at) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isArray() || v.size() > 8) {
+            throw new IllegalArgumentException(at + ": \"" + key + "\" must be an array of at most 8 integers");
+        }
+        int[] out = new int[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!v.get(i).canConvertToInt() || !v.get(i).isIntegralNumber()) {
+                throw new IllegalArgumentException(at + ": \"" + key + "\"[" + i + "] must be an integer");
+            }
+            out[i] = v.get(i).intValue();
+        }
+        return out;
+    }
+
+    private static int[] pair(JsonNode n, String key, String at) {
+        int[] v = array(n, key, at);
+        if (v.length != 2) {
+            throw new IllegalArgumentException(at + ": \"" + key + "\" must be [height, width]");
+        }
+        return v;
+    }
+}

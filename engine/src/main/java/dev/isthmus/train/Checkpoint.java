@@ -1,0 +1,173 @@
+package dev.isthmus.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.io.CheckpointFormatException;
+import dev.isthmus.io.SafeTensors;
+import dev.isthmus.nn.Module;
+import dev.isthmus.optim.LrScheduler;
+import dev.isthmus.optim.Optimizer;
+import dev.isthmus.optim.OptimizerState;
+import dev.isthmus.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training checkpoint in one safetensors file: the model's tensors under their PyTorch state_dict names
+ * (so the file also loads as weights), the optimizer's flat buffers under {@code optimizer.<name>}, the
+ * best weights of early stopping under {@code early_stopping.best_weights}, and in {@code __metadata__} the
+ * model description, the optimizer's step/lr/hyper-parameters, the schedule's counters, the history, the
+ * step counter and the seed. Written atomically, so a crash during a save leaves the previous checkpoint.
+ */
+public final class Checkpoint {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String OPTIMIZER_PREFIX = "optimizer.";
+    static final String BEST_WEIGHTS = "early_stopping.best_weights";
+
+    private Checkpoint() {
+    }
+
+    static void save(Path file, Trainer t) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(t.model().stateDict());
+        OptimizerState os = t.optimizer().state();
+        os.buffers().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
+        if (t.bestWeights() != null) {
+            tensors.put(BEST_WEIGHTS, t.bestWeights());
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.putAll(t.architecture());
+        meta.put("isthmus.checkpoint", "1");
+        meta.put("isthmus.epoch", Integer.toString(t.history().lastEpoch()));
+        meta.put("isthmus.global_step", Long.toString(t.globalStep()));
+        meta.put("isthmus.seed", Long.toString(t.seed()));
+        ObjectNode opt = JSON.createObjectNode();
+        opt.put("kind", os.kind());
+        opt.put("step", os.step());
+        opt.put("lr", os.lr());
+        ObjectNode hyper = opt.putObject("hyper");
+        os.hyper().forEach(hyper::put);
+        meta.put("isthmus.optimizer", opt.toString());
+        LrScheduler s = t.scheduler();
+        if (s != null) {
+            ObjectNode sn = JSON.createObjectNode();
+            s.state().forEach((k, v) -> putDouble(sn, k, v));
+            meta.put("isthmus.scheduler", sn.toString());
+        }
+        if (t.earlyStopping() != null) {
+            ObjectNode es = JSON.createObjectNode();
+            putDouble(es, "best", t.best());
+            es.put("best_epoch", t.bestEpoch());
+            es.put("since_best", t.sinceBest());
+            meta.put("isthmus.early_stopping", es.toString());
+        }
+        meta.put("isthmus.history", t.history().toJson());
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        SafeTensors.save(file, tensors, meta);
+    }
+
+    static void restore(Path file, Trainer t) throws IOException {
+        try (SafeTensors.Contents c = SafeTensors.load(file)) {
+            Map<String, String> meta = c.metadata();
+            if (!"1".equals(meta.get("isthmus.checkpoint"))) {
+                throw new CheckpointFormatException(file, "not an Isthmus training checkpoint (no isthmus.checkpoint "
+                        + "metadata); to load weights only, use SafeTensors.loadInto(file, model.stateDict(), false)");
+            }
+            Module model = t.model();
+            Map<String, Tensor> state = model.stateDict();
+            List<String> problems = new ArrayList<>();
+            for (Map.Entry<String, Tensor> e : state.entrySet()) {
+                Tensor src = c.tensors().get(e.getKey());
+                if (src == null) {
+                    problems.add(e.getKey() + ": missing");
+                } else if (!src.hasShape(e.getValue().shape())) {
+                    problems.add(e.getKey() + ": file has " + src.shapeString() + ", model expects " + e.getValue().shapeString());
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new CheckpointFormatException(file, "does not fit the model: " + String.join("; ", problems));
+            }
+            JsonNode opt = json(file, meta, "isthmus.optimizer");
+            Map<String, Double> hyper = new LinkedHashMap<>();
+            opt.path("hyper").properties().forEach(e -> hyper.put(e.getKey(), e.getValue().asDouble()));
+            Map<String, Tensor> buffers = new LinkedHashMap<>();
+            c.tensors().forEach((k, v) -> {
+                if (k.startsWith(OPTIMIZER_PREFIX)) {
+                    buffers.put(k.substring(OPTIMIZER_PREFIX.length()), v);
+                }
+            });
+            Optimizer o = t.optimizer();
+            try {
+                o.loadState(new OptimizerState(opt.path("kind").asText(), opt.path("step").asLong(),
+                        opt.path("lr").asDouble(), hyper, buffers));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointFormatException(file, "optimizer state does not fit: " + e.getMessage(), e);
+            }
+            if (t.scheduler() != null) {
+                JsonNode sn = json(file, meta, "isthmus.scheduler");
+                Map<String, Double> ss = new LinkedHashMap<>();
+                sn.properties().forEach(e -> ss.put(e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble()));
+                t.scheduler().loadState(ss);
+            }
+            for (Map.Entry<String, Tensor> e : state.entrySet()) {
+                e.getValue().copyFrom(c.tensors().get(e.getKey()));
+            }
+            History h = History.fromJson(require(file, meta, "isthmus.history"), file + " (isthmus.history)");
+            double best = Double.NaN;
+            int bestEpoch = 0, since = 0;
+            if (meta.containsKey("isthmus.early_stopping")) {
+                JsonNode es = json(file, meta, "isthmus.early_stopping");
+                best = es.path("best").isNumber() ? es.path("best").asDouble() : Double.NaN;
+                bestEpoch = es.path("best_epoch").asInt();
+                since = es.path("since_best").asInt();
+            }
+            Tensor bw = c.tensors().get(BEST_WEIGHTS);
+            long step;
+            try {
+                step = Long.parseLong(require(file, meta, "isthmus.global_step"));
+            } catch (NumberFormatException e) {
+                throw new CheckpointFormatException(file, "isthmus.global_step is not a number", e);
+            }
+            t.restore(h, step, best, bestEpoch, since, bw == null ? null : bw.segment());
+        }
+    }
+
+    private static void putDouble(ObjectNode n, String k, double v) {
+        if (Double.isFinite(v)) {
+            n.put(k, v);
+        } else {
+            n.putNull(k);
+        }
+    }
+
+    private static String require(Path file, Map<String, String> meta, String key) throws CheckpointFormatException {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new CheckpointFormatException(file, "metadata has no " + key);
+        }
+        return v;
+    }
+
+    private static JsonNode json(Path file, Map<String, String> meta, String key) throws CheckpointFormatException {
+        try {
+            JsonNode n = JSON.readTree(require(file, meta, key));
+            if (n == null || !n.isObject()) {
+                throw new CheckpointFormatException(file, "metadata " + key + " is not a JSON object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new CheckpointFormatException(file, "metadata " + key + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

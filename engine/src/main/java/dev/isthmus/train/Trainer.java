@@ -1,0 +1,442 @@
+package dev.isthmus.train;
+
+import dev.isthmus.data.Batch;
+import dev.isthmus.data.DataLoader;
+import dev.isthmus.loss.Loss;
+import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Parameters;
+import dev.isthmus.nn.Stochastic;
+import dev.isthmus.optim.GradientAccumulator;
+import dev.isthmus.optim.LrScheduler;
+import dev.isthmus.optim.Optimizer;
+import dev.isthmus.optim.Penalty;
+import dev.isthmus.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The epoch loop the course teaches: shuffled mini-batches each epoch, forward, loss, backward, optimizer
+ * step (with gradient accumulation, clipping and penalties), validation and metrics every epoch, learning-
+ * rate schedules, early stopping that restores the best weights, a checkpoint after every epoch, and a
+ * stop with a clear message when the loss becomes NaN.
+ *
+ * <p>The batch loop allocates nothing: the model, the loss and the loader reuse their buffers, and the
+ * listener gets primitive values. Every random draw (shuffling, augmentation, dropout) derives from the
+ * seed and the epoch or step, so the same seed, data and thread settings give bit-identical weights, and a
+ * run resumed from a checkpoint ends exactly where the uninterrupted run does.
+ *
+ * <pre>{@code
+ * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3))
+ *         .epochs(10).classification(10).earlyStopping(EarlyStopping.onValidationLoss(3))
+ *         .checkpoint(Path.of("runs/lenet5/checkpoint.safetensors")).build();
+ * History h = trainer.fit(trainLoader, valLoader);
+ * }</pre>
+ */
+public final class Trainer {
+
+    /** What the model predicts, which decides the validation metrics. */
+    public enum Task { CLASSIFICATION, REGRESSION, OTHER }
+
+    private final Module model;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final LrScheduler scheduler;
+    private final int epochs;
+    private final GradientAccumulator accumulator;
+    private final Penalty penalty;
+    private final EarlyStopping earlyStopping;
+    private final Task task;
+    private final int classes;
+    private final TrainingListener listener;
+    private final Path checkpoint;
+    private final long seed;
+    private final List<Stochastic> stochastic = new ArrayList<>();
+    private final Map<String, String> architecture;
+
+    private History history = new History();
+    private long globalStep;
+    private double best = Double.NaN;
+    private int bestEpoch;
+    private int sinceBest;
+    private Tensor bestWeights;
+    private boolean stopped;
+
+    private Trainer(Builder b) {
+        this.model = b.model;
+        this.loss = b.loss;
+        this.optimizer = b.optimizer;
+        this.scheduler = b.scheduler;
+        this.epochs = b.epochs;
+        this.accumulator = new GradientAccumulator(optimizer, b.accumulate);
+        if (b.clipNorm > 0) {
+            accumulator.clipGradNorm(b.clipNorm);
+        }
+        this.penalty = b.penalty;
+        this.earlyStopping = b.earlyStopping;
+        this.task = b.task;
+        this.classes = b.classes;
+        this.listener = b.listener;
+        this.checkpoint = b.checkpoint;
+        this.seed = b.seed;
+        this.architecture = b.architecture;
+        collectStochastic(model);
+        if (optimizer.parameters() != model.parameters()) {
+            throw new IllegalArgumentException("Trainer: the optimizer must be built on model.parameters()");
+        }
+    }
+
+    public static Builder builder(Module model, Loss loss, Optimizer optimizer) {
+        return new Builder(model, loss, optimizer);
+    }
+
+    private void collectStochastic(Module m) {
+        if (m instanceof Stochastic s) {
+            stochastic.add(s);
+        }
+        for (Module child : m.childModules()) {
+            collectStochastic(child);
+        }
+    }
+
+    /** The epochs recorded so far (including those restored from a checkpoint). */
+    public History history() {
+        return history;
+    }
+
+    /** Epoch (from 1) whose weights were the best under early stopping, or 0. */
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+
+    /** True if early stopping ended the last {@link #fit}. */
+    public boolean stoppedEarly() {
+        return stopped;
+    }
+
+    /**
+     * Trains from the epoch after the last recorded one up to {@code epochs}, validating on {@code val}
+     * (may be null) after each; returns the history. With early stopping the best weights are restored.
+     *
+     * @throws TrainingDivergedException if the loss becomes NaN or infinite (the weights keep the last good step)
+     */
+    public History fit(DataLoader train, DataLoader val) {
+        Objects.requireNonNull(train, "train loader");
+        model.parameters();
+        listener.onTrainStart(epochs);
+        stopped = false;
+        optimizer.zeroGrad();
+        for (int epoch = history.lastEpoch() + 1; epoch <= epochs && !stopped; epoch++) {
+            EpochRecord record = trainEpoch(epoch, train, val);
+            history.add(record);
+            listener.onEpochEnd(record);
+            updateEarlyStopping(record);
+            if (checkpoint != null) {
+                try {
+                    Checkpoint.save(checkpoint, this);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("saving checkpoint " + checkpoint + " after epoch " + epoch, e);
+                }
+            }
+        }
+        if (earlyStopping != null && bestWeights != null) {
+            model.parameters().data().copyFrom(bestWeights);
+        }
+        listener.onTrainEnd();
+        return history;
+    }
+
+    private EpochRecord trainEpoch(int epoch, DataLoader train, DataLoader val) {
+        model.train();
+        listener.onEpochStart(epoch, epochs, train.batchesPerEpoch());
+        long start = System.nanoTime();
+        double lossSum = 0;
+        long samples = 0;
+        int batchIndex = 0;
+        double lr = optimizer.lr();
+        train.startEpoch(epoch - 1);
+        for (Batch b = train.next(); b != null; b = train.next(), batchIndex++) {
+            for (Stochastic s : stochastic) {
+                s.reseed(seed * 0x9E3779B97F4A7C15L + globalStep);
+            }
+            Tensor out = model.forward(b.x());
+            float l = loss.forward(out, b.y());
+            if (!Float.isFinite(l)) {
+                throw new TrainingDivergedException("training loss became " + l + " at epoch " + epoch + ", batch "
+                        + batchIndex + " (" + loss.describe() + ", learning rate " + optimizer.lr() + ")"
+                        + (checkpoint != null && history.size() > 0 ? "; the last good checkpoint (epoch "
+                        + history.lastEpoch() + ") is " + checkpoint : ""), epoch, batchIndex);
+            }
+            model.backward(loss.backward(accumulator.scale()));
+            double penaltyValue = penalty == null ? 0 : penalty.apply(model.parameters(), accumulator.scale());
+            lr = optimizer.lr();
+            if (accumulator.afterBackward() && scheduler != null && scheduler.interval() == LrScheduler.Interval.BATCH) {
+                scheduler.step();
+            }
+            globalStep++;
+            lossSum += (double) (l + penaltyValue) * b.size();
+            samples += b.size();
+            listener.onBatchEnd(batchIndex, b.size(), l);
+        }
+        if (accumulator.flush() && scheduler != null && scheduler.interval() == LrScheduler.Interval.BATCH) {
+            scheduler.step();
+        }
+        long trainNanos = System.nanoTime() - start;
+        double waitSeconds = train.waitNanos() / 1e9;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        double valLoss = Double.NaN;
+        if (val != null) {
+            Evaluation ev = evaluate(val);
+            valLoss = ev.loss();
+            ev.metrics().forEach((k, v) -> metrics.put("val_" + k, v));
+        }
+        if (scheduler != null && scheduler.interval() == LrScheduler.Interval.EPOCH) {
+            if (scheduler.needsMetric()) {
+                scheduler.step(Double.isNaN(valLoss) ? lossSum / Math.max(1, samples) : valLoss);
+            } else {
+                scheduler.step();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        metrics.put("train_seconds", trainNanos / 1e9);
+        return new EpochRecord(epoch, lossSum / Math.max(1, samples), valLoss, metrics, lr, seconds,
+                samples / (trainNanos / 1e9), waitSeconds);
+    }
+
+    /** Loss and task metrics on {@code data} in evaluation mode (dropout off, no augmentation in that loader). */
+    public Evaluation evaluate(DataLoader data) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try {
+            ConfusionMatrix cm = task == Task.CLASSIFICATION ? new ConfusionMatrix(classes) : null;
+            RegressionMetrics rm = null;
+            double lossSum = 0;
+            long samples = 0;
+            long start = System.nanoTime();
+            data.startEpoch(0);
+            for (Batch b = data.next(); b != null; b = data.next()) {
+                Tensor out = model.forward(b.x());
+                lossSum += (double) loss.forward(out, b.y()) * b.size();
+                samples += b.size();
+                if (cm != null) {
+                    cm.add(out, b.y());
+                } else if (task == Task.REGRESSION) {
+                    if (rm == null) {
+                        rm = new RegressionMetrics((int) (out.size() / out.dim(0)));
+                    }
+                    rm.add(out, b.y());
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            if (cm != null) {
+                metrics.put("acc", cm.accuracy());
+                ConfusionMatrix.Average macro = cm.macroAverage();
+                metrics.put("macro_f1", macro.f1());
+            }
+            if (rm != null) {
+                metrics.put("mse", rm.mse());
+                metrics.put("mae", rm.mae());
+                metrics.put("r2", rm.r2());
+            }
+            return new Evaluation(lossSum / Math.max(1, samples), samples, seconds, metrics, cm, rm);
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
+    private void updateEarlyStopping(EpochRecord record) {
+        if (earlyStopping == null) {
+            return;
+        }
+        double value = record.value(earlyStopping.monitor());
+        if (earlyStopping.improves(value, best)) {
+            best = value;
+            bestEpoch = record.epoch();
+            sinceBest = 0;
+            Parameters p = model.parameters();
+            if (bestWeights == null) {
+                bestWeights = Tensor.zeros(p.data().shape());
+            }
+            bestWeights.copyFrom(p.data());
+        } else if (++sinceBest >= earlyStopping.patience()) {
+            stopped = true;
+        }
+    }
+
+    // ---------------------------------------------------------------- state for checkpoints
+
+    Module model() {
+        return model;
+    }
+
+    Optimizer optimizer() {
+        return optimizer;
+    }
+
+    LrScheduler scheduler() {
+        return scheduler;
+    }
+
+    long seed() {
+        return seed;
+    }
+
+    long globalStep() {
+        return globalStep;
+    }
+
+    Map<String, String> architecture() {
+        return architecture;
+    }
+
+    EarlyStopping earlyStopping() {
+        return earlyStopping;
+    }
+
+    Tensor bestWeights() {
+        return bestWeights;
+    }
+
+    double best() {
+        return best;
+    }
+
+    int sinceBest() {
+        return sinceBest;
+    }
+
+    void restore(History h, long step, double best, int bestEpoch, int sinceBest, MemorySegment bestWeights) {
+        this.history = h;
+        this.globalStep = step;
+        this.best = best;
+        this.bestEpoch = bestEpoch;
+        this.sinceBest = sinceBest;
+        if (bestWeights != null) {
+            if (this.bestWeights == null) {
+                this.bestWeights = Tensor.zeros(model.parameters().data().shape());
+            }
+            MemorySegment.copy(bestWeights, 0, this.bestWeights.segment(), 0, this.bestWeights.segment().byteSize());
+        }
+    }
+
+    /** Resumes from a checkpoint written by this trainer's configuration: weights, optimizer, schedule, history. */
+    public Trainer resumeFrom(Path file) throws IOException {
+        Checkpoint.restore(file, this);
+        return this;
+    }
+
+    /** Builder with the course's defaults: 10 epochs, no accumulation, no early stopping, seed 0. */
+    public static final class Builder {
+        private final Module model;
+        private final Loss loss;
+        private final Optimizer optimizer;
+        private LrScheduler scheduler;
+        private int epochs = 10;
+        private int accumulate = 1;
+        private double clipNorm;
+        private Penalty penalty;
+        private EarlyStopping earlyStopping;
+        private Task task = Task.OTHER;
+        private int classes;
+        private TrainingListener listener = TrainingListener.of();
+        private Path checkpoint;
+        private long seed;
+        private Map<String, String> architecture = Map.of();
+
+        private Builder(Module model, Loss loss, Optimizer optimizer) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.loss = Objects.requireNonNull(loss, "loss");
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        }
+
+        public Builder epochs(int epochs) {
+            if (epochs < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            }
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder scheduler(LrScheduler scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** One optimizer step every {@code batches} mini-batches (gradient accumulation). */
+        public Builder accumulate(int batches) {
+            if (batches < 1) {
+                throw new IllegalArgumentException("accumulate must be >= 1, got " + batches);
+            }
+            this.accumulate = batches;
+            return this;
+        }
+
+        /** Clip the gradient's global L2 norm to {@code maxNorm} before each step (0: off). */
+        public Builder clipGradNorm(double maxNorm) {
+            this.clipNorm = maxNorm;
+            return this;
+        }
+
+        /** An L1 or L2 penalty added to the loss and its gradient. */
+        public Builder penalty(Penalty penalty) {
+            this.penalty = penalty;
+            return this;
+        }
+
+        public Builder earlyStopping(EarlyStopping earlyStopping) {
+            this.earlyStopping = earlyStopping;
+            return this;
+        }
+
+        /** Classification into {@code classes} classes: accuracy and macro F1 on validation. */
+        public Builder classification(int classes) {
+            if (classes < 2) {
+                throw new IllegalArgumentException("classification needs >= 2 classes, got " + classes);
+            }
+            this.task = Task.CLASSIFICATION;
+            this.classes = classes;
+            return this;
+        }
+
+        /** Regression: MSE, MAE and R^2 on validation. */
+        public Builder regression() {
+            this.task = Task.REGRESSION;
+            return this;
+        }
+
+        public Builder listener(TrainingListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /** Write a training checkpoint (atomically) to {@code file} after every epoch. */
+        public Builder checkpoint(Path file) {
+            this.checkpoint = file;
+            return this;
+        }
+
+        /** The seed from which dropout masks derive (the loaders have their own seeds). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Metadata describing the model (e.g. its architecture), written into checkpoints. */
+        public Builder architecture(Map<String, String> metadata) {
+            this.architecture = Map.copyOf(metadata);
+            return this;
+        }
+
+        public Trainer build() {
+            return new Trainer(this);
+        }
+    }
+}
