@@ -1,15 +1,22 @@
 package dev.isthmus.kernel;
 
 import dev.isthmus.runtime.Engine;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Pooling and nearest-neighbour upsampling kernels over runs of planes of NCHW tensors (a plane is the
  * {@code H x W} image of one channel of one sample), following PyTorch's CPU semantics:
  * <ul>
- *   <li>max pooling: padding acts as {@code -inf} (only real pixels are compared), the first maximum in
+ *   <li>max pooling: padding acts as {@code -inf} (a padded pixel never wins), the first maximum in
  *       row-major window order wins, NaN propagates; the flat index of the winner inside its plane is kept
  *       for backward, which routes each output gradient to it;</li>
  *   <li>average pooling: the sum over the window's real pixels divided by the window size, counting the
@@ -17,90 +24,144 @@ import java.lang.foreign.ValueLayout;
  *   <li>nearest upsampling by an integer factor: each pixel becomes an {@code s x s} block; backward sums
  *       each block.</li>
  * </ul>
- * Windows are clipped to the image once per output pixel, so the inner loops test nothing. The 2x2,
- * stride-2, unpadded case (LeNet, VGG) has its own unrolled loops. Parallelism over planes is the
- * caller's (see the nn layers).
+ *
+ * <p>Windows are tiny (2x2, 3x3), so looping over a window per output costs more in loop set-up than in
+ * arithmetic. The vector path instead computes {@code L} outputs of a row at once: the plane is first
+ * split, with its padding, into stride phases in a scratch buffer ({@link #scratchSize}), so that every
+ * window tap is one contiguous vector load (as in {@link Im2col}); max pooling keeps the running maximum
+ * and the winner's index as a float and an int vector, updated tap by tap in PyTorch's order. The
+ * scalar path (used when {@link Engine#useVectors()} is false, or rows are shorter than a vector) loops
+ * over clipped windows. Parallelism over planes is the caller's (see the nn layers).
  */
 public final class Pooling {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Even / odd lanes of two vectors side by side (negative: lanes of the second vector). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
+    /** Each of the first / last L/2 lanes twice. */
+    private static final VectorShuffle<Float> DUP_LO = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> DUP_HI = VectorShuffle.fromOp(S, i -> i / 2 + L / 2);
 
     private Pooling() {
     }
 
+    /** Floats of scratch a pooling call needs: one plane's stride phases (padding included) and one padded row. */
+    public static long scratchSize(int h, int w, int sh, int sw, int ph, int pw) {
+        long wq = ceilDiv(w + 2 * pw, sw);
+        return (long) sh * sw * ceilDiv(h + 2 * ph, sh) * wq + sw * wq + L;
+    }
+
+    // ------------------------------------------------------------------ max pooling
+
     /**
      * Max pooling of {@code planes} planes {@code [h, w]} at {@code xOff} into planes {@code [oh, ow]} at
      * {@code yOff}, with each winner's index inside its input plane written to {@code argmax[argOff ...]}.
+     * {@code scratch} must hold {@link #scratchSize} floats from {@code scratchOff}.
      */
     public static void maxForward(MemorySegment x, long xOff, MemorySegment y, long yOff, int[] argmax, int argOff,
-                                  int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw) {
+                                  int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                                  MemorySegment scratch, long scratchOff) {
+        maxForward(x, xOff, y, yOff, argmax, argOff, planes, h, w, kh, kw, sh, sw, ph, pw, scratch, scratchOff,
+                Engine.get().useVectors());
+    }
+
+    static void maxForward(MemorySegment x, long xOff, MemorySegment y, long yOff, int[] argmax, int argOff,
+                           int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                           MemorySegment scratch, long scratchOff, boolean vec) {
         int oh = Im2col.outSize(h, kh, sh, ph), ow = Im2col.outSize(w, kw, sw, pw);
         check("max pool", x, xOff, y, yOff, planes, h, w, oh, ow);
-        if (argmax.length < argOff + (long) planes * oh * ow) {
+        if (argOff < 0 || argmax.length < argOff + (long) planes * oh * ow) {
             throw new IllegalArgumentException("max pool: index buffer of " + argmax.length + " for " + planes + " planes of "
                     + oh + "x" + ow + " at " + argOff);
         }
-        boolean pair = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+        boolean vector = vec && ow >= L && (long) h * w < (1 << 24);
+        boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
+        if (vector && !pair) {
+            checkScratch("max pool", scratch, scratchOff, scratchSize(h, w, sh, sw, ph, pw));
+        }
         for (int c = 0; c < planes; c++) {
             long xp = xOff + (long) c * h * w;
             long yp = yOff + (long) c * oh * ow;
             int ap = argOff + c * oh * ow;
             if (pair) {
-                maxPair(x, xp, y, yp, argmax, ap, w, oh, ow);
-                continue;
-            }
-            for (int oy = 0; oy < oh; oy++) {
-                int hs = oy * sh - ph, he = Math.min(hs + kh, h);
-                hs = Math.max(hs, 0);
-                for (int ox = 0; ox < ow; ox++) {
-                    int ws = ox * sw - pw, we = Math.min(ws + kw, w);
-                    ws = Math.max(ws, 0);
-                    int best = hs * w + ws;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int iy = hs; iy < he; iy++) {
-                        long row = xp + (long) iy * w;
-                        for (int ix = ws; ix < we; ix++) {
-                            float v = x.getAtIndex(F, row + ix);
-                            if (v > max || Float.isNaN(v)) {
-                                max = v;
-                                best = iy * w + ix;
-                            }
-                        }
-                    }
-                    y.setAtIndex(F, yp + (long) oy * ow + ox, max);
-                    argmax[ap + oy * ow + ox] = best;
-                }
+                pairReduce(x, xp, w, oh, ow, y, yp, argmax, ap, PairOp.MAX);
+            } else if (vector) {
+                maxPlaneVector(x, xp, y, yp, argmax, ap, h, w, kh, kw, sh, sw, ph, pw, oh, ow, scratch, scratchOff);
+            } else {
+                maxPlaneScalar(x, xp, y, yp, argmax, ap, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
             }
         }
     }
 
-    /** 2x2 windows, stride 2, no padding: the four candidates compared in PyTorch's order, unrolled. */
-    private static void maxPair(MemorySegment x, long xp, MemorySegment y, long yp, int[] argmax, int ap,
-                                int w, int oh, int ow) {
+    private static void maxPlaneScalar(MemorySegment x, long xp, MemorySegment y, long yp, int[] argmax, int ap,
+                                       int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
         for (int oy = 0; oy < oh; oy++) {
-            long r0 = xp + (long) (2 * oy) * w, r1 = r0 + w;
-            int i0 = 2 * oy * w;
-            long yr = yp + (long) oy * ow;
-            int ar = ap + oy * ow;
+            int hs = oy * sh - ph, he = Math.min(hs + kh, h);
+            hs = Math.max(hs, 0);
             for (int ox = 0; ox < ow; ox++) {
-                int ix = 2 * ox;
-                float a = x.getAtIndex(F, r0 + ix), b = x.getAtIndex(F, r0 + ix + 1);
-                float c = x.getAtIndex(F, r1 + ix), d = x.getAtIndex(F, r1 + ix + 1);
-                float max = a;
-                int best = i0 + ix;
-                if (b > max || Float.isNaN(b)) {
-                    max = b;
-                    best = i0 + ix + 1;
+                int ws = ox * sw - pw, we = Math.min(ws + kw, w);
+                ws = Math.max(ws, 0);
+                int best = hs * w + ws;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int iy = hs; iy < he; iy++) {
+                    long row = xp + (long) iy * w;
+                    for (int ix = ws; ix < we; ix++) {
+                        float v = x.getAtIndex(F, row + ix);
+                        if (v > max || Float.isNaN(v)) {
+                            max = v;
+                            best = iy * w + ix;
+                        }
+                    }
                 }
-                if (c > max || Float.isNaN(c)) {
-                    max = c;
-                    best = i0 + w + ix;
+                y.setAtIndex(F, yp + (long) oy * ow + ox, max);
+                argmax[ap + oy * ow + ox] = best;
+            }
+        }
+    }
+
+    /** One plane, {@code ow >= L}: L outputs at a time, the last group overlapping the previous one. */
+    private static void maxPlaneVector(MemorySegment x, long xp, MemorySegment y, long yp, int[] argmax, int ap,
+                                       int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow,
+                                       MemorySegment scratch, long sOff) {
+        int hq = ceilDiv(h + 2 * ph, sh), wq = ceilDiv(w + 2 * pw, sw);
+        long phase = (long) hq * wq;
+        split(x, xp, h, w, sh, sw, ph, pw, hq, wq, Float.NEGATIVE_INFINITY, scratch, sOff);
+        FloatVector minusInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        // indices ride along as floats (exact below 2^24, checked by the caller), so no mask changes type per tap
+        FloatVector lanesTimesStride = FloatVector.zero(S).addIndex(sw);
+        for (int oy = 0; oy < oh; oy++) {
+            int hs = Math.max(oy * sh - ph, 0);
+            for (int g = 0; g < ow; g += L) {
+                int ox0 = Math.min(g, ow - L);
+                FloatVector col0 = lanesTimesStride.add(ox0 * sw - pw);      // input column of tap kj = 0
+                FloatVector best = minusInf;
+                FloatVector idx = col0.max(0f).add(hs * w);                  // PyTorch's start: first real pixel
+                for (int ki = 0, a = 0, u0 = 0; ki < kh; ki++) {
+                    int iy = oy * sh + ki - ph;
+                    long rowBase = sOff + (long) a * sw * phase + (long) (oy + u0) * wq + ox0;
+                    FloatVector rowIdx = col0.add(iy * w);
+                    for (int kj = 0, b = 0, v0 = 0; kj < kw; kj++) {
+                        long at = rowBase + b * phase + v0;
+                        FloatVector v = FloatVector.fromMemorySegment(S, scratch, at * Float.BYTES, NO);
+                        VectorMask<Float> win = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+                        best = best.blend(v, win);
+                        idx = idx.blend(rowIdx.add(kj), win);
+                        if (++b == sw) {
+                            b = 0;
+                            v0++;
+                        }
+                    }
+                    if (++a == sh) {
+                        a = 0;
+                        u0++;
+                    }
                 }
-                if (d > max || Float.isNaN(d)) {
-                    max = d;
-                    best = i0 + w + ix + 1;
-                }
-                y.setAtIndex(F, yr + ox, max);
-                argmax[ar + ox] = best;
+                best.intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
+                ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
             }
         }
     }
@@ -130,33 +191,44 @@ public final class Pooling {
         }
     }
 
-    /** Average pooling; the divisor counts padded pixels when {@code countIncludePad} (PyTorch's default). */
+    // ------------------------------------------------------------------ average pooling
+
+    /**
+     * Average pooling; the divisor counts padded pixels when {@code countIncludePad} (PyTorch's default).
+     * {@code scratch} as for {@link #maxForward}.
+     */
     public static void avgForward(MemorySegment x, long xOff, MemorySegment y, long yOff, int planes, int h, int w,
-                                  int kh, int kw, int sh, int sw, int ph, int pw, boolean countIncludePad) {
+                                  int kh, int kw, int sh, int sw, int ph, int pw, boolean countIncludePad,
+                                  MemorySegment scratch, long scratchOff) {
+        avgForward(x, xOff, y, yOff, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, scratch, scratchOff,
+                Engine.get().useVectors());
+    }
+
+    static void avgForward(MemorySegment x, long xOff, MemorySegment y, long yOff, int planes, int h, int w,
+                           int kh, int kw, int sh, int sw, int ph, int pw, boolean countIncludePad,
+                           MemorySegment scratch, long scratchOff, boolean vec) {
         int oh = Im2col.outSize(h, kh, sh, ph), ow = Im2col.outSize(w, kw, sw, pw);
         check("avg pool", x, xOff, y, yOff, planes, h, w, oh, ow);
-        boolean pair = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+        boolean vector = vec && ow >= L;
+        boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
+        if (vector && !pair) {
+            checkScratch("avg pool", scratch, scratchOff, scratchSize(h, w, sh, sw, ph, pw));
+        }
         for (int c = 0; c < planes; c++) {
             long xp = xOff + (long) c * h * w;
             long yp = yOff + (long) c * oh * ow;
             if (pair) {
-                for (int oy = 0; oy < oh; oy++) {
-                    long r0 = xp + (long) (2 * oy) * w, r1 = r0 + w;
-                    long yr = yp + (long) oy * ow;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = 2 * ox;
-                        float s = x.getAtIndex(F, r0 + ix) + x.getAtIndex(F, r0 + ix + 1)
-                                + x.getAtIndex(F, r1 + ix) + x.getAtIndex(F, r1 + ix + 1);
-                        y.setAtIndex(F, yr + ox, s * 0.25f);
-                    }
-                }
+                pairReduce(x, xp, w, oh, ow, y, yp, null, 0, PairOp.MEAN);
+                continue;
+            }
+            if (vector) {
+                avgPlaneVector(x, xp, y, yp, h, w, kh, kw, sh, sw, ph, pw, oh, ow, countIncludePad, scratch, scratchOff);
                 continue;
             }
             for (int oy = 0; oy < oh; oy++) {
-                int hs = oy * sh - ph, hePad = Math.min(hs + kh, h + ph), he = Math.min(hs + kh, h);
+                int hs = oy * sh - ph, he = Math.min(hs + kh, h);
                 for (int ox = 0; ox < ow; ox++) {
-                    int ws = ox * sw - pw, wePad = Math.min(ws + kw, w + pw), we = Math.min(ws + kw, w);
-                    int padded = (hePad - hs) * (wePad - ws);
+                    int ws = ox * sw - pw, we = Math.min(ws + kw, w);
                     int y0 = Math.max(hs, 0), x0 = Math.max(ws, 0);
                     float sum = 0f;
                     for (int iy = y0; iy < he; iy++) {
@@ -165,30 +237,105 @@ public final class Pooling {
                             sum += x.getAtIndex(F, row + ix);
                         }
                     }
-                    int div = countIncludePad ? padded : (he - y0) * (we - x0);
-                    y.setAtIndex(F, yp + (long) oy * ow + ox, sum / div);
+                    y.setAtIndex(F, yp + (long) oy * ow + ox, sum / divisor(hs, he, y0, ws, we, x0, kh, kw, countIncludePad));
                 }
             }
         }
     }
 
-    /** Average pooling backward: each output gradient, divided as in forward, is added to every pixel of its window. */
+    /**
+     * PyTorch's divisor: the window size (without ceil mode a window never passes the padded border), or
+     * the number of real pixels in it.
+     */
+    private static int divisor(int hs, int he, int y0, int ws, int we, int x0, int kh, int kw, boolean countIncludePad) {
+        return countIncludePad ? kh * kw : (he - y0) * (we - x0);
+    }
+
+    /** The divisors of the L outputs from {@code ox0} of row {@code oy}, as a vector (PyTorch divides, so do we). */
+    private static FloatVector divisors(int oy, int ox0, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                                        boolean countIncludePad) {
+        if (countIncludePad) {
+            return FloatVector.broadcast(S, kh * kw);
+        }
+        int hs = oy * sh - ph;
+        int rows = Math.min(hs + kh, h) - Math.max(hs, 0);
+        IntVector ws = IntVector.zero(SI).addIndex(sw).add(ox0 * sw - pw);
+        IntVector cols = ws.add(kw).min(w).sub(ws.max(0));
+        return (FloatVector) cols.mul(rows).convert(VectorOperators.I2F, 0);
+    }
+
+    private static void avgPlaneVector(MemorySegment x, long xp, MemorySegment y, long yp, int h, int w, int kh, int kw,
+                                       int sh, int sw, int ph, int pw, int oh, int ow, boolean countIncludePad,
+                                       MemorySegment scratch, long sOff) {
+        int hq = ceilDiv(h + 2 * ph, sh), wq = ceilDiv(w + 2 * pw, sw);
+        long phase = (long) hq * wq;
+        split(x, xp, h, w, sh, sw, ph, pw, hq, wq, 0f, scratch, sOff);
+        for (int oy = 0; oy < oh; oy++) {
+            for (int g = 0; g < ow; g += L) {
+                int ox0 = Math.min(g, ow - L);
+                FloatVector sum = FloatVector.zero(S);
+                for (int ki = 0, a = 0, u0 = 0; ki < kh; ki++) {
+                    long rowBase = sOff + (long) a * sw * phase + (long) (oy + u0) * wq + ox0;
+                    for (int kj = 0, b = 0, v0 = 0; kj < kw; kj++) {
+                        long at = rowBase + b * phase + v0;
+                        sum = sum.add(FloatVector.fromMemorySegment(S, scratch, at * Float.BYTES, NO));
+                        if (++b == sw) {
+                            b = 0;
+                            v0++;
+                        }
+                    }
+                    if (++a == sh) {
+                        a = 0;
+                        u0++;
+                    }
+                }
+                sum.div(divisors(oy, ox0, h, w, kh, kw, sh, sw, ph, pw, countIncludePad))
+                        .intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
+            }
+        }
+    }
+
+    /**
+     * Average pooling backward: each output gradient, divided as in forward, is added to every pixel of its
+     * window. {@code scratch} as for {@link #maxForward}.
+     */
     public static void avgBackward(MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, int planes, int h, int w,
-                                   int kh, int kw, int sh, int sw, int ph, int pw, boolean countIncludePad) {
+                                   int kh, int kw, int sh, int sw, int ph, int pw, boolean countIncludePad,
+                                   MemorySegment scratch, long scratchOff) {
+        avgBackward(dy, dyOff, dx, dxOff, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, scratch, scratchOff,
+                Engine.get().useVectors());
+    }
+
+    static void avgBackward(MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, int planes, int h, int w,
+                            int kh, int kw, int sh, int sw, int ph, int pw, boolean countIncludePad,
+                            MemorySegment scratch, long scratchOff, boolean vec) {
         int oh = Im2col.outSize(h, kh, sh, ph), ow = Im2col.outSize(w, kw, sw, pw);
         check("avg pool backward", dx, dxOff, dy, dyOff, planes, h, w, oh, ow);
-        boolean vec = Engine.get().useVectors();
-        Im2col.zero(dx, dxOff, (long) planes * h * w, vec);
+        boolean vector = vec && ow >= L;
+        boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
+        if (vector && !pair) {
+            checkScratch("avg pool backward", scratch, scratchOff, scratchSize(h, w, sh, sw, ph, pw));
+        } else {
+            Im2col.zero(dx, dxOff, (long) planes * h * w, vec);
+        }
         for (int c = 0; c < planes; c++) {
             long xp = dxOff + (long) c * h * w;
             long yp = dyOff + (long) c * oh * ow;
+            if (pair) {
+                // PyTorch divides by the window size, 4: exact as a multiplication by 0.25
+                pairExpand(dy, yp, oh, ow, dx, xp, w, 0.25f);
+                continue;
+            }
+            if (vector) {
+                avgBackPlaneVector(dy, yp, dx, xp, h, w, kh, kw, sh, sw, ph, pw, oh, ow, countIncludePad, scratch, scratchOff);
+                continue;
+            }
             for (int oy = 0; oy < oh; oy++) {
-                int hs = oy * sh - ph, hePad = Math.min(hs + kh, h + ph), he = Math.min(hs + kh, h);
+                int hs = oy * sh - ph, he = Math.min(hs + kh, h);
                 for (int ox = 0; ox < ow; ox++) {
-                    int ws = ox * sw - pw, wePad = Math.min(ws + kw, w + pw), we = Math.min(ws + kw, w);
+                    int ws = ox * sw - pw, we = Math.min(ws + kw, w);
                     int y0 = Math.max(hs, 0), x0 = Math.max(ws, 0);
-                    int div = countIncludePad ? (hePad - hs) * (wePad - ws) : (he - y0) * (we - x0);
-                    float g = dy.getAtIndex(F, yp + (long) oy * ow + ox) / div;
+                    float g = dy.getAtIndex(F, yp + (long) oy * ow + ox) / divisor(hs, he, y0, ws, we, x0, kh, kw, countIncludePad);
                     for (int iy = y0; iy < he; iy++) {
                         long row = xp + (long) iy * w;
                         for (int ix = x0; ix < we; ix++) {
@@ -200,6 +347,46 @@ public final class Pooling {
         }
     }
 
+    /** Accumulates into the phase layout (padding included), then copies the plane's own pixels out. */
+    private static void avgBackPlaneVector(MemorySegment dy, long yp, MemorySegment dx, long xp, int h, int w, int kh, int kw,
+                                           int sh, int sw, int ph, int pw, int oh, int ow, boolean countIncludePad,
+                                           MemorySegment scratch, long sOff) {
+        int hq = ceilDiv(h + 2 * ph, sh), wq = ceilDiv(w + 2 * pw, sw);
+        long phase = (long) hq * wq;
+        Im2col.zero(scratch, sOff, (long) sh * sw * phase, true);
+        int rem = ow % L;
+        // the last group overlaps the one before: its first L - rem lanes were already added
+        VectorMask<Float> fresh = rem == 0 ? S.maskAll(true) : S.indexInRange(-(L - rem), rem);
+        for (int oy = 0; oy < oh; oy++) {
+            for (int g = 0; g < ow; g += L) {
+                int ox0 = Math.min(g, ow - L);
+                FloatVector grad = FloatVector.fromMemorySegment(S, dy, (yp + (long) oy * ow + ox0) * Float.BYTES, NO)
+                        .div(divisors(oy, ox0, h, w, kh, kw, sh, sw, ph, pw, countIncludePad));
+                if (ox0 < g) {
+                    grad = FloatVector.zero(S).blend(grad, fresh);
+                }
+                for (int ki = 0, a = 0, u0 = 0; ki < kh; ki++) {
+                    long rowBase = sOff + (long) a * sw * phase + (long) (oy + u0) * wq + ox0;
+                    for (int kj = 0, b = 0, v0 = 0; kj < kw; kj++) {
+                        long at = (rowBase + b * phase + v0) * Float.BYTES;
+                        FloatVector.fromMemorySegment(S, scratch, at, NO).add(grad).intoMemorySegment(scratch, at, NO);
+                        if (++b == sw) {
+                            b = 0;
+                            v0++;
+                        }
+                    }
+                    if (++a == sh) {
+                        a = 0;
+                        u0++;
+                    }
+                }
+            }
+        }
+        merge(scratch, sOff, h, w, sh, sw, ph, pw, hq, wq, dx, xp);
+    }
+
+    // ------------------------------------------------------------------ upsampling
+
     /** Nearest-neighbour upsampling by {@code s}: planes {@code [h, w]} to {@code [h s, w s]}. */
     public static void upsampleForward(MemorySegment x, long xOff, MemorySegment y, long yOff, int planes, int h, int w, int s) {
         int oh = h * s, ow = w * s;
@@ -208,6 +395,10 @@ public final class Pooling {
         for (int c = 0; c < planes; c++) {
             long xp = xOff + (long) c * h * w;
             long yp = yOff + (long) c * oh * ow;
+            if (vec && s == 2 && w >= L) {
+                pairExpand(x, xp, h, w, y, yp, ow, 1f);
+                continue;
+            }
             for (int iy = 0; iy < h; iy++) {
                 long row = yp + (long) iy * s * ow;
                 long src = xp + (long) iy * w;
@@ -219,7 +410,7 @@ public final class Pooling {
                     }
                 }
                 for (int r = 1; r < s; r++) {
-                    Im2col.copy(y, row, y, row + (long) r * ow, ow, vec);
+                    Im2col.copyRun(y, row, y, row + (long) r * ow, ow, vec);
                 }
             }
         }
@@ -229,9 +420,14 @@ public final class Pooling {
     public static void upsampleBackward(MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, int planes, int h, int w, int s) {
         int oh = h * s, ow = w * s;
         check("upsample backward", dx, dxOff, dy, dyOff, planes, h, w, oh, ow);
+        boolean vec = Engine.get().useVectors();
         for (int c = 0; c < planes; c++) {
             long xp = dxOff + (long) c * h * w;
             long yp = dyOff + (long) c * oh * ow;
+            if (vec && s == 2 && w >= L) {
+                pairReduce(dy, yp, ow, h, w, dx, xp, null, 0, PairOp.SUM);
+                continue;
+            }
             for (int iy = 0; iy < h; iy++) {
                 long dst = xp + (long) iy * w;
                 for (int ix = 0; ix < w; ix++) {
@@ -245,6 +441,202 @@ public final class Pooling {
                     dx.setAtIndex(F, dst + ix, sum);
                 }
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ 2x2 blocks
+
+    private static boolean pairWindows(int kh, int kw, int sh, int sw, int ph, int pw) {
+        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+    }
+
+    private enum PairOp { MAX, MEAN, SUM }
+
+    /**
+     * 2x2 blocks of plane {@code [2 oh (+1), w]} at {@code xp} reduced into {@code [oh, ow]} at {@code yp}
+     * ({@code ow >= L}, {@code 2 ow <= w}): two vectors per input row de-interleaved into even and odd columns.
+     * MAX keeps PyTorch's winner (first in row-major order, NaN wins) and writes its index; MEAN and SUM add
+     * in PyTorch's order, {@code ((a + b) + c) + d}.
+     */
+    private static void pairReduce(MemorySegment x, long xp, int w, int oh, int ow, MemorySegment y, long yp,
+                                   int[] argmax, int ap, PairOp op) {
+        FloatVector lanes2 = FloatVector.zero(S).addIndex(2);
+        for (int oy = 0; oy < oh; oy++) {
+            long r0 = xp + (long) (2 * oy) * w, r1 = r0 + w;
+            for (int g = 0; g < ow; g += L) {
+                int ox0 = Math.min(g, ow - L);
+                long s0 = (r0 + 2L * ox0) * Float.BYTES, s1 = (r1 + 2L * ox0) * Float.BYTES;
+                FloatVector p0 = FloatVector.fromMemorySegment(S, x, s0, NO);
+                FloatVector q0 = FloatVector.fromMemorySegment(S, x, s0 + (long) L * Float.BYTES, NO);
+                FloatVector p1 = FloatVector.fromMemorySegment(S, x, s1, NO);
+                FloatVector q1 = FloatVector.fromMemorySegment(S, x, s1 + (long) L * Float.BYTES, NO);
+                FloatVector a = p0.rearrange(EVEN, q0), b = p0.rearrange(ODD, q0);
+                FloatVector c = p1.rearrange(EVEN, q1), d = p1.rearrange(ODD, q1);
+                long at = (yp + (long) oy * ow + ox0) * Float.BYTES;
+                if (op == PairOp.MAX) {
+                    // the winner of each row, then of the two rows: the same as scanning the window in row-major order
+                    FloatVector top = lanes2.add(2 * oy * w + 2 * ox0), bottom = top.add(w);
+                    VectorMask<Float> tb = b.compare(VectorOperators.GT, a).or(b.test(VectorOperators.IS_NAN));
+                    FloatVector m0 = a.blend(b, tb);
+                    FloatVector i0 = top.blend(top.add(1f), tb);
+                    VectorMask<Float> td = d.compare(VectorOperators.GT, c).or(d.test(VectorOperators.IS_NAN));
+                    FloatVector m1 = c.blend(d, td);
+                    FloatVector i1 = bottom.blend(bottom.add(1f), td);
+                    VectorMask<Float> t = m1.compare(VectorOperators.GT, m0).or(m1.test(VectorOperators.IS_NAN));
+                    m0.blend(m1, t).intoMemorySegment(y, at, NO);
+                    ((IntVector) i0.blend(i1, t).convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
+                } else {
+                    FloatVector sum = a.add(b).add(c).add(d);
+                    (op == PairOp.MEAN ? sum.div(4f) : sum).intoMemorySegment(y, at, NO);
+                }
+            }
+        }
+    }
+
+    /**
+     * The transpose of a 2x2 block reduction: each value of {@code [oh, ow]} at {@code yp}, times {@code scale},
+     * written to its 2x2 block of plane {@code [h, w]} at {@code xp} ({@code ow >= L}); a last odd row or
+     * column (covered by no block) is set to zero.
+     */
+    private static void pairExpand(MemorySegment y, long yp, int oh, int ow, MemorySegment x, long xp, int w, float scale) {
+        for (int oy = 0; oy < oh; oy++) {
+            long r0 = xp + (long) (2 * oy) * w, r1 = r0 + w;
+            for (int g = 0; g < ow; g += L) {
+                int ox0 = Math.min(g, ow - L);
+                FloatVector v = FloatVector.fromMemorySegment(S, y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
+                if (scale != 1f) {
+                    v = v.mul(scale);
+                }
+                FloatVector lo = v.rearrange(DUP_LO), hi = v.rearrange(DUP_HI);
+                long o = 2L * ox0 * Float.BYTES, o2 = o + (long) L * Float.BYTES;
+                lo.intoMemorySegment(x, r0 * Float.BYTES + o, NO);
+                hi.intoMemorySegment(x, r0 * Float.BYTES + o2, NO);
+                lo.intoMemorySegment(x, r1 * Float.BYTES + o, NO);
+                hi.intoMemorySegment(x, r1 * Float.BYTES + o2, NO);
+            }
+            if (w > 2 * ow) {
+                x.setAtIndex(F, r0 + w - 1, 0f);
+                x.setAtIndex(F, r1 + w - 1, 0f);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ phase layout
+
+    /**
+     * Writes plane {@code [h, w]} at {@code xp}, padded with {@code fill}, as {@code sh * sw} phases {@code [hq, wq]}
+     * from {@code outOff}. With column stride 2 each padded row is built once after the phases and split into
+     * its two phase rows by de-interleaving vectors; other strides gather.
+     */
+    private static void split(MemorySegment x, long xp, int h, int w, int sh, int sw, int ph, int pw, int hq, int wq,
+                              float fill, MemorySegment out, long outOff) {
+        long phase = (long) hq * wq;
+        if (sw == 2 && wq >= L) {
+            long row = outOff + (long) sh * sw * phase;   // the padded row: 2 wq floats (+ L slack)
+            for (int a = 0; a < sh; a++) {
+                for (int u = 0; u < hq; u++) {
+                    long even = outOff + ((long) a * sw) * phase + (long) u * wq, odd = even + phase;
+                    int iy = u * sh + a - ph;
+                    if (iy < 0 || iy >= h) {
+                        fill(out, even, wq, fill);
+                        fill(out, odd, wq, fill);
+                        continue;
+                    }
+                    fill(out, row, pw, fill);
+                    Im2col.copyRun(x, xp + (long) iy * w, out, row + pw, w, true);
+                    fill(out, row + pw + w, 2L * wq - pw - w, fill);
+                    for (int g = 0; g < wq; g += L) {
+                        int v0 = Math.min(g, wq - L);
+                        long at = (row + 2L * v0) * Float.BYTES;
+                        FloatVector p = FloatVector.fromMemorySegment(S, out, at, NO);
+                        FloatVector q = FloatVector.fromMemorySegment(S, out, at + (long) L * Float.BYTES, NO);
+                        p.rearrange(EVEN, q).intoMemorySegment(out, (even + v0) * Float.BYTES, NO);
+                        p.rearrange(ODD, q).intoMemorySegment(out, (odd + v0) * Float.BYTES, NO);
+                    }
+                }
+            }
+            return;
+        }
+        for (int a = 0; a < sh; a++) {
+            for (int b = 0; b < sw; b++) {
+                long dstPlane = outOff + ((long) a * sw + b) * phase;
+                int vlo = first(b, sw, pw), vhi = end(b, sw, pw, w, wq);
+                for (int u = 0; u < hq; u++) {
+                    long dst = dstPlane + (long) u * wq;
+                    int iy = u * sh + a - ph;
+                    boolean real = iy >= 0 && iy < h && vhi > vlo;
+                    int lo = real ? vlo : wq, hi = real ? vhi : wq;
+                    fill(out, dst, lo, fill);
+                    if (real) {
+                        long src = xp + (long) iy * w + (long) vlo * sw + b - pw;
+                        if (sw == 1) {
+                            Im2col.copyRun(x, src, out, dst + vlo, vhi - vlo, true);
+                        } else {
+                            for (int t = 0; t < vhi - vlo; t++) {
+                                out.setAtIndex(F, dst + vlo + t, x.getAtIndex(F, src + (long) t * sw));
+                            }
+                        }
+                    }
+                    fill(out, dst + hi, wq - hi, fill);
+                }
+            }
+        }
+    }
+
+    private static void fill(MemorySegment m, long at, long n, float v) {
+        for (long i = 0; i < n; i++) {
+            m.setAtIndex(F, at + i, v);
+        }
+    }
+
+    /** Copies the plane's own pixels out of the phase layout into {@code [h, w]} at {@code xp} (padding dropped). */
+    private static void merge(MemorySegment in, long inOff, int h, int w, int sh, int sw, int ph, int pw, int hq, int wq,
+                              MemorySegment x, long xp) {
+        long phase = (long) hq * wq;
+        for (int a = 0; a < sh; a++) {
+            for (int b = 0; b < sw; b++) {
+                long srcPlane = inOff + ((long) a * sw + b) * phase;
+                int vlo = first(b, sw, pw), vhi = end(b, sw, pw, w, wq);
+                if (vhi <= vlo) {
+                    continue;
+                }
+                for (int u = 0; u < hq; u++) {
+                    int iy = u * sh + a - ph;
+                    if (iy < 0 || iy >= h) {
+                        continue;
+                    }
+                    long src = srcPlane + (long) u * wq + vlo;
+                    long dst = xp + (long) iy * w + (long) vlo * sw + b - pw;
+                    if (sw == 1) {
+                        Im2col.copyRun(in, src, x, dst, vhi - vlo, true);
+                    } else {
+                        for (int t = 0; t < vhi - vlo; t++) {
+                            x.setAtIndex(F, dst + (long) t * sw, in.getAtIndex(F, src + t));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int first(int b, int s, int pad) {
+        int need = pad - b;
+        return need <= 0 ? 0 : (need + s - 1) / s;
+    }
+
+    private static int end(int b, int s, int pad, int w, int limit) {
+        int last = w - 1 + pad - b;
+        return last < 0 ? 0 : Math.min(limit, last / s + 1);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static void checkScratch(String op, MemorySegment scratch, long off, long need) {
+        if (scratch == null || off < 0 || off + need > scratch.byteSize() / Float.BYTES) {
+            throw new IllegalArgumentException(op + ": needs " + need + " floats of scratch at offset " + off + ", got "
+                    + (scratch == null ? "none" : scratch.byteSize() / Float.BYTES + " floats"));
         }
     }
 

@@ -67,13 +67,13 @@ public class AvgPool2d extends Pool2d {
     private void forwardPlanes(int start, int end, int worker) {
         int hw = h * w, ohw = oh * ow;
         Pooling.avgForward(xSeg, (long) start * hw, ySeg, (long) start * ohw, end - start, h, w, kh, kw, sh, sw, ph, pw,
-                countIncludePad);
+                countIncludePad, scratchSeg, worker * scratchSize);
     }
 
     private void backwardPlanes(int start, int end, int worker) {
         int hw = h * w, ohw = oh * ow;
         Pooling.avgBackward(ySeg, (long) start * ohw, xSeg, (long) start * hw, end - start, h, w, kh, kw, sh, sw, ph, pw,
-                countIncludePad);
+                countIncludePad, scratchSeg, worker * scratchSize);
     }
 
     @Override

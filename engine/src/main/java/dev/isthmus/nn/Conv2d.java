@@ -57,6 +57,7 @@ public class Conv2d extends Module {
     private final TensorBuffer wide = new TensorBuffer();
     private final TensorBuffer partialW = new TensorBuffer();
     private final TensorBuffer partialB = new TensorBuffer();
+    private final TensorBuffer scratch = new TensorBuffer();
 
     private Strategy strategy = Strategy.AUTO;
     private Strategy used;
@@ -65,7 +66,10 @@ public class Conv2d extends Module {
 
     // State of the current pass, read by the parallel tasks below (created once, so a step allocates nothing).
     private int n, h, w, oh, ow, p;
-    private long inImage, outImage, colSize;
+    private long inImage, outImage, colSize, scratchSize;
+    private int[] inShape, outShape, perImageColumns, batchColumns, wideShape, partialWShape, partialBShape;
+    private int geometryThreads;
+    private MemorySegment scratchSeg;
     private MemorySegment xSeg, ySeg, dySeg, dxSeg, colSeg, wideSeg, partWSeg, partBSeg;
     private boolean needDx;
     private boolean[] ran = new boolean[0];
@@ -209,22 +213,21 @@ public class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        int[] shape = outputShape(x.shape());
         setGeometry(x);
-        Tensor y = output.get(shape);
+        Tensor y = output.get(outShape);
         xSeg = x.segment();
         ySeg = y.segment();
-        int threads = Engine.get().threads().threads();
-        used = chooseStrategy(n, threads);
+        used = chooseStrategy(n, geometryThreads);
         if (used == Strategy.PER_IMAGE) {
             if (!direct) {
-                colSeg = columns.get(Math.min(threads, n), (int) colSize).segment();
+                colSeg = columns.get(perImageColumns).segment();
             }
             Engine.get().threads().parallelFor(n, forwardImages);
             columnsHoldInput = false;
         } else {
-            colSeg = columns.get(k, n * p).segment();
-            wideSeg = wide.get(out, n * p).segment();
+            checkBatched();
+            colSeg = columns.get(batchColumns).segment();
+            wideSeg = wide.get(wideShape).segment();
             ThreadPool pool = Engine.get().threads().pool();
             pool.parallelFor(n, gatherColumns);
             Engine.get().gemm().sgemm(false, false, out, n * p, k, 1f, weight.data().segment(), 0, k,
@@ -242,20 +245,18 @@ public class Conv2d extends Module {
         if (input == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        int[] expected = outputShape(input.shape());
-        if (!dy.hasShape(expected)) {
-            throw shapeError("gradient " + java.util.Arrays.toString(expected), dy.shape(), "it must match the last forward output");
-        }
         setGeometry(input);
+        if (!dy.hasShape(outShape)) {
+            throw shapeError("gradient " + java.util.Arrays.toString(outShape), dy.shape(), "it must match the last forward output");
+        }
         needDx = inputGradNeeded();
-        Tensor dx = needDx ? gradInput.get(input.shape()) : null;
+        Tensor dx = needDx ? gradInput.get(inShape) : null;
         xSeg = input.segment();
         dySeg = dy.segment();
         dxSeg = needDx ? dx.segment() : null;
-        int threads = Engine.get().threads().threads();
-        int active = Math.min(threads, n);
+        int active = Math.min(geometryThreads, n);
         if (active > 1) {
-            partBSeg = bias == null ? null : partialB.get(active - 1, out).segment();
+            partBSeg = bias == null ? null : partialB.get(partialBShape).segment();
         }
         if (ran.length < active) {
             ran = new boolean[active];
@@ -263,10 +264,10 @@ public class Conv2d extends Module {
         java.util.Arrays.fill(ran, false);
         if (used == Strategy.PER_IMAGE) {
             if (!direct) {
-                colSeg = columns.get(active, (int) colSize).segment();
+                colSeg = columns.get(perImageColumns).segment();
             }
             if (active > 1) {
-                partWSeg = partialW.get(active - 1, out * k).segment();
+                partWSeg = partialW.get(partialWShape).segment();
             }
             Engine.get().threads().parallelFor(n, backwardImages);
             for (int wk = 1; wk < active; wk++) {
@@ -275,8 +276,9 @@ public class Conv2d extends Module {
                 }
             }
         } else {
-            colSeg = columns.get(k, n * p).segment();
-            wideSeg = wide.get(out, n * p).segment();
+            checkBatched();
+            colSeg = columns.get(batchColumns).segment();
+            wideSeg = wide.get(wideShape).segment();
             ThreadPool pool = Engine.get().threads().pool();
             if (!columnsHoldInput) {
                 pool.parallelFor(n, gatherColumns);
@@ -302,18 +304,49 @@ public class Conv2d extends Module {
         return dx;
     }
 
+    /**
+     * Validates {@code x} and works out the geometry and buffer shapes of its batch shape; a no-op (and no
+     * allocation) while the shape and the thread count stay the same.
+     */
     private void setGeometry(Tensor x) {
-        n = x.dim(0);
-        h = x.dim(2);
-        w = x.dim(3);
-        oh = Im2col.outSize(h, kh, sh, ph);
-        ow = Im2col.outSize(w, kw, sw, pw);
+        int threads = Engine.get().threads().threads();
+        if (x.hasShape(inShape) && threads == geometryThreads) {
+            return;
+        }
+        int[] shape = x.shape();
+        int[] o = outputShape(shape);
+        n = shape[0];
+        h = shape[2];
+        w = shape[3];
+        oh = o[2];
+        ow = o[3];
         p = Math.multiplyExact(oh, ow);
         inImage = (long) in * h * w;
         outImage = (long) out * p;
         colSize = (long) k * p;
-        Math.toIntExact(colSize);
-        Math.toIntExact((long) n * p);
+        scratchSize = Im2col.scratchSize(in, h, w, sh, sw, ph, pw);
+        if (colSize > Integer.MAX_VALUE || scratchSize > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a column matrix of "
+                    + k + "x" + p + ", more than 2^31 floats");
+        }
+        int workers = Math.max(1, Math.min(threads, n));
+        perImageColumns = new int[]{workers, (int) colSize};
+        long np = (long) n * p;
+        batchColumns = np > Integer.MAX_VALUE ? null : new int[]{k, (int) np};
+        wideShape = np > Integer.MAX_VALUE ? null : new int[]{out, (int) np};
+        partialWShape = new int[]{Math.max(1, workers - 1), out * k};
+        partialBShape = new int[]{Math.max(1, workers - 1), out};
+        scratchSeg = scratchSize == 0 ? null : scratch.get(workers, (int) scratchSize).segment();
+        inShape = shape;
+        outShape = o;
+        geometryThreads = threads;
+    }
+
+    private void checkBatched() {
+        if (batchColumns == null) {
+            throw new IllegalArgumentException(describe() + ": " + n + " images of " + oh + "x" + ow
+                    + " outputs are more columns than one matrix can have; use the PER_IMAGE strategy");
+        }
     }
 
     // ------------------------------------------------------------------ per-image strategy
@@ -326,8 +359,10 @@ public class Conv2d extends Module {
             MemorySegment b = direct ? xSeg : colSeg;
             long bOff = direct ? i * inImage : worker * colSize;
             if (!direct) {
-                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p);
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
             }
+            // The bias is written first and the GEMM adds onto it (beta = 1): that write replaces the zeroing
+            // sweep BLAS makes for beta = 0, so the bias costs no pass of its own over the output.
             float beta = 0f;
             if (bias != null) {
                 PlaneOps.fillPlanes(ySeg, yOff, out, p, bias.data().segment());
@@ -356,7 +391,7 @@ public class Conv2d extends Module {
             MemorySegment b = direct ? xSeg : colSeg;
             long bOff = direct ? i * inImage : worker * colSize;
             if (!direct) {
-                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p);
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
             }
             // dW[O, K] += dY_i[O, P] col_i^T[P, K]
             gemm.sgemm(false, true, out, k, p, 1f, dySeg, dyOff, p, b, bOff, p, 1f, dw, dwOff, k);
@@ -369,7 +404,7 @@ public class Conv2d extends Module {
                     gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, dxSeg, i * inImage, p);
                 } else {
                     gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, colSeg, bOff, p);
-                    Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage);
+                    Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage, scratchSeg, worker * scratchSize);
                 }
             }
         }
@@ -379,7 +414,8 @@ public class Conv2d extends Module {
 
     private void gatherColumns(int start, int end, int worker) {
         for (int i = start; i < end; i++) {
-            Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p);
+            Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p,
+                    scratchSeg, worker * scratchSize);
         }
     }
 
@@ -404,7 +440,8 @@ public class Conv2d extends Module {
 
     private void scatterGradInput(int start, int end, int worker) {
         for (int i = start; i < end; i++) {
-            Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage);
+            Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage,
+                    scratchSeg, worker * scratchSize);
         }
     }
 
@@ -440,6 +477,7 @@ public class Conv2d extends Module {
         wide.close();
         partialW.close();
         partialB.close();
+        scratch.close();
         super.close();
     }
 }

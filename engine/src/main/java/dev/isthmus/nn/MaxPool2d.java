@@ -72,7 +72,7 @@ public class MaxPool2d extends Pool2d {
     private void forwardPlanes(int start, int end, int worker) {
         int hw = h * w, ohw = oh * ow;
         Pooling.maxForward(xSeg, (long) start * hw, ySeg, (long) start * ohw, argmax, start * ohw, end - start,
-                h, w, kh, kw, sh, sw, ph, pw);
+                h, w, kh, kw, sh, sw, ph, pw, scratchSeg, worker * scratchSize);
     }
 
     private void backwardPlanes(int start, int end, int worker) {

@@ -1,9 +1,12 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.kernel.Pooling;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.tensor.TensorBuffer;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * What {@link MaxPool2d} and {@link AvgPool2d} share: the window geometry, its validation (as strict as
@@ -18,7 +21,13 @@ abstract class Pool2d extends Module {
     final int kh, kw, sh, sw, ph, pw;
     final TensorBuffer output = new TensorBuffer();
     final TensorBuffer gradInput = new TensorBuffer();
+    private final TensorBuffer scratch = new TensorBuffer();
+    /** Per-worker scratch of the kernels (one plane's stride phases each), and its size per worker. */
+    MemorySegment scratchSeg;
+    long scratchSize;
     int[] inShape;
+    private int[] outShape;
+    private int geometryThreads;
     int h, w, oh, ow;
 
     Pool2d(int kh, int kw, int sh, int sw, int ph, int pw) {
@@ -71,15 +80,27 @@ abstract class Pool2d extends Module {
         return new int[]{s[0], s[1], (s[2] + 2 * ph - kh) / sh + 1, (s[3] + 2 * pw - kw) / sw + 1};
     }
 
-    /** Validates {@code x}, records its geometry and returns the output buffer for it. */
+    /**
+     * Validates {@code x}, records its geometry and returns the output buffer for it; allocates nothing while
+     * the batch shape and the thread count stay the same.
+     */
     final Tensor prepare(Tensor x) {
-        int[] shape = outputShape(x.shape());
-        inShape = x.shape();
-        h = inShape[2];
-        w = inShape[3];
-        oh = shape[2];
-        ow = shape[3];
-        return output.get(shape);
+        int threads = Engine.get().threads().threads();
+        if (!x.hasShape(inShape) || threads != geometryThreads) {
+            int[] shape = x.shape();
+            int[] o = outputShape(shape);
+            h = shape[2];
+            w = shape[3];
+            oh = o[2];
+            ow = o[3];
+            scratchSize = Pooling.scratchSize(h, w, sh, sw, ph, pw);
+            int workers = Math.max(1, Math.min(threads, shape[0] * shape[1]));
+            scratchSeg = scratch.get(workers, Math.toIntExact(scratchSize)).segment();
+            inShape = shape;
+            outShape = o;
+            geometryThreads = threads;
+        }
+        return output.get(outShape);
     }
 
     /** Checks that {@code dy} matches the last forward's output and returns the input-gradient buffer. */
@@ -87,7 +108,7 @@ abstract class Pool2d extends Module {
         if (inShape == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (dy.rank() != 4 || dy.dim(0) != inShape[0] || dy.dim(1) != inShape[1] || dy.dim(2) != oh || dy.dim(3) != ow) {
+        if (!dy.hasShape(outShape)) {
             throw shapeError("gradient [" + inShape[0] + ", " + inShape[1] + ", " + oh + ", " + ow + "]", dy.shape(),
                     "it must match the last forward output");
         }
@@ -118,6 +139,7 @@ abstract class Pool2d extends Module {
     public void close() {
         output.close();
         gradInput.close();
+        scratch.close();
         super.close();
     }
 }

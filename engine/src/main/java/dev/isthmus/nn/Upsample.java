@@ -18,7 +18,7 @@ public class Upsample extends Module {
     private final int scale;
     private final TensorBuffer output = new TensorBuffer();
     private final TensorBuffer gradInput = new TensorBuffer();
-    private int[] inShape;
+    private int[] inShape, outShape;
     private MemorySegment xSeg, ySeg;
     private final ThreadPool.RangeTask forwardTask = this::forwardPlanes;
     private final ThreadPool.RangeTask backwardTask = this::backwardPlanes;
@@ -44,8 +44,12 @@ public class Upsample extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = output.get(outputShape(x.shape()));
-        inShape = x.shape();
+        if (!x.hasShape(inShape)) {
+            int[] shape = x.shape();
+            outShape = outputShape(shape);
+            inShape = shape;
+        }
+        Tensor y = output.get(outShape);
         xSeg = x.segment();
         ySeg = y.segment();
         forPlanes(forwardTask, y.size());
@@ -58,9 +62,8 @@ public class Upsample extends Module {
         if (inShape == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        int[] expected = outputShape(inShape);
-        if (!dy.hasShape(expected)) {
-            throw shapeError("gradient " + java.util.Arrays.toString(expected), dy.shape(), "it must match the last forward output");
+        if (!dy.hasShape(outShape)) {
+            throw shapeError("gradient " + java.util.Arrays.toString(outShape), dy.shape(), "it must match the last forward output");
         }
         if (!inputGradNeeded()) {
             return null;
