@@ -1,6 +1,7 @@
 package dev.isthmus.bench.kernel;
 
 import dev.isthmus.bindings.cblas.cblas_h;
+import dev.isthmus.kernel.GemmChecks;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cost of one 8x8x8 {@code cblas_sgemm} call from Java without the engine in between: the
  * bindings' own {@code cblas_h.cblas_sgemm} (linked as a critical downcall) and an ordinary downcall
- * linked here from the same address and descriptor. Set beside {@code GemmBenchmark.openblas} at
+ * linked here from the same address and descriptor, and the engine's argument checks on their own.
+ * Set beside {@code GemmBenchmark.openblas} at
  * {@code SQ_8} (through {@code OpenBlasGemm}) and the C program, it splits the per-call cost into the
  * C call itself, the FFM transition, and the engine's checks.
  */
@@ -79,6 +81,12 @@ public class GemmCallBenchmark {
     public void cblasCritical() {
         cblas_h.cblas_sgemm(cblas_h.CblasRowMajor(), cblas_h.CblasNoTrans(), cblas_h.CblasNoTrans(), N, N, N,
                 1f, a, N, b, N, 0f, c, N);
+    }
+
+    /** The engine's argument validation alone, as {@code OpenBlasGemm} runs it before every call. */
+    @Benchmark
+    public void checksOnly() {
+        GemmChecks.check(false, false, N, N, N, a, 0, N, b, 0, N, c, 0, N);
     }
 
     /** An ordinary downcall (with the thread-state transition a critical one skips). */

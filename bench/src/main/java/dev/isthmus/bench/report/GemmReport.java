@@ -90,6 +90,7 @@ public final class GemmReport {
     static final String C = "c";
     static final String CRITICAL = "cblasCritical";
     static final String PLAIN = "cblasPlain";
+    static final String CHECKS = "checksOnly";
 
     private GemmReport() {
     }
@@ -301,15 +302,15 @@ public final class GemmReport {
                         .append(" | ").append(gf(vec))
                         .append(" | ").append(pct(vec / r.gflops(OPENBLAS, s, 1)))
                         .append(" | ").append(t == 1 ? "" : ratio(vec / r.gflops(VECTOR, s, 1)))
-                        .append(" | ").append(Double.isNaN(alloc) ? "—" : String.format(Locale.ROOT, "%.0f", alloc))
+                        .append(" | ").append(bytes(alloc))
                         .append(" |\n");
             }
         }
 
         sb.append("\n## One 8x8x8 call (ns per call, medians)\n\n");
         sb.append("| threads | OpenBlasGemm (FFM) | cblas_h.cblas_sgemm (critical downcall) | plain downcall | C "
-                + "| OpenBlasGemm − C | VectorGemm | OpenBlasGemm alloc B/call |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| OpenBlasGemm − C | GemmChecks alone | VectorGemm | OpenBlasGemm alloc B/call | GemmChecks alloc B/call |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int t : r.threadCounts()) {
             double gemm = r.ns(OPENBLAS, GemmShape.SQ_8, t);
             double c = r.ns(C, GemmShape.SQ_8, t);
@@ -323,8 +324,10 @@ public final class GemmReport {
                     .append(" | ").append(ns(r.ns(PLAIN, null, t)))
                     .append(" | ").append(ns(c))
                     .append(" | ").append(ns(gemm - c))
+                    .append(" | ").append(ns(r.ns(CHECKS, null, t)))
                     .append(" | ").append(ns(r.ns(VECTOR, GemmShape.SQ_8, t)))
-                    .append(" | ").append(Double.isNaN(alloc) ? "—" : String.format(Locale.ROOT, "%.0f", alloc))
+                    .append(" | ").append(bytes(alloc))
+                    .append(" | ").append(bytes(r.get(CHECKS, null, t).map(Score::allocBytesPerOp).orElse(Double.NaN)))
                     .append(" |\n");
         }
 
@@ -415,6 +418,10 @@ public final class GemmReport {
 
     static String ratio(double v) {
         return Double.isNaN(v) || Double.isInfinite(v) ? "—" : String.format(Locale.ROOT, "%.2fx", v);
+    }
+
+    static String bytes(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.0f", v);
     }
 
     static String ns(double v) {
