@@ -1,0 +1,136 @@
+package dev.isthmus.nn;
+
+import dev.isthmus.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Layers applied one after another, named {@code "0"}, {@code "1"}, ... as in PyTorch's
+ * {@code nn.Sequential}, so parameter names ({@code 0.weight}, {@code 3.bias}) match a PyTorch
+ * state_dict. Backward runs the layers in reverse, feeding each the gradient the next one returned.
+ *
+ * <p>By default the network's input gets no gradient (the first layer skips computing it); call
+ * {@code setInputGradNeeded(true)} to get it. {@link #setCheckFinite} makes every pass look for NaN or
+ * Inf and report the first layer that produced one.
+ */
+public class Sequential extends Module {
+    private final List<Module> layers;
+    private final Map<String, Module> named;
+    private boolean checkFinite;
+
+    public Sequential(Module... layers) {
+        this(Arrays.asList(layers));
+    }
+
+    public Sequential(List<? extends Module> layers) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("Sequential needs at least one layer");
+        }
+        this.layers = List.copyOf(layers);
+        Map<String, Module> m = new LinkedHashMap<>();
+        for (int i = 0; i < this.layers.size(); i++) {
+            m.put(Integer.toString(i), this.layers.get(i));
+        }
+        this.named = Collections.unmodifiableMap(m);
+        setInputGradNeeded(false);
+    }
+
+    public List<Module> layers() {
+        return layers;
+    }
+
+    public Module get(int i) {
+        return layers.get(i);
+    }
+
+    public int size() {
+        return layers.size();
+    }
+
+    @Override
+    protected Map<String, Module> children() {
+        return named;
+    }
+
+    @Override
+    public void setInputGradNeeded(boolean needed) {
+        super.setInputGradNeeded(needed);
+        if (layers != null) {
+            layers.get(0).setInputGradNeeded(needed);
+        }
+    }
+
+    /** Check each layer's output and input gradient for NaN/Inf and name the first layer that produced one. */
+    public void setCheckFinite(boolean on) {
+        this.checkFinite = on;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        Tensor x = input;
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).forward(x);
+            if (checkFinite) {
+                requireFinite(x, i, "forward output");
+            }
+        }
+        return x;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        Tensor g = gradOutput;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            g = layers.get(i).backward(g);
+            if (checkFinite && g != null) {
+                requireFinite(g, i, "input gradient");
+            }
+            if (g == null && i > 0) {
+                throw new IllegalStateException("layer " + i + " (" + layers.get(i).describe()
+                        + ") returned no input gradient but layers before it need one");
+            }
+        }
+        return g;
+    }
+
+    @Override
+    public int[] outputShape(int... inputShape) {
+        int[] s = inputShape;
+        for (Module layer : layers) {
+            s = layer.outputShape(s);
+        }
+        return s;
+    }
+
+    /** Output shape after each layer, for summaries. */
+    public List<int[]> shapes(int... inputShape) {
+        List<int[]> out = new ArrayList<>();
+        int[] s = inputShape;
+        for (Module layer : layers) {
+            s = layer.outputShape(s);
+            out.add(s);
+        }
+        return out;
+    }
+
+    private void requireFinite(Tensor t, int layer, String what) {
+        long n = t.size();
+        for (long i = 0; i < n; i++) {
+            float v = t.getFlat(i);
+            if (!Float.isFinite(v)) {
+                throw new NonFiniteException("layer " + layer + " (" + layers.get(layer).describe() + ") produced "
+                        + v + " in its " + what + " at element " + i + " of " + t.shapeString());
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Sequential(" + layers.size() + " layers)";
+    }
+}
