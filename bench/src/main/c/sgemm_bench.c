@@ -7,8 +7,9 @@
  *               [--fma-peak-ms MS] < shapes
  *
  * Each line on stdin is one problem, as GemmShape.specLine() prints it:
- *   NAME transA transB m n k count aStride bStride cStride
- * (row-major; one operation is `count` products, product r at element r*stride of A, B and C).
+ *   NAME transA transB m n k count aStride bStride cStride beta
+ * (row-major; one operation is `count` products, product r at element r*stride of A, B and C;
+ * alpha = 1, beta 0 or 1).
  * Timing mirrors a JMH average-time run: a warm-up of warmup-ms, then `samples` samples of about
  * sample-ms each; a sample's figure is its time divided by the operations it completed. The clock is
  * read once per batch of operations sized to take >= 20 us, so it adds nothing measurable at n = 8.
@@ -44,6 +45,7 @@ struct shape {
     char name[64];
     int ta, tb, m, n, k, count;
     long as, bs, cs;
+    float beta;
 };
 
 struct problem {
@@ -80,7 +82,7 @@ static void run_op(const struct problem *p) {
     const struct shape *s = p->s;
     for (int r = 0; r < s->count; r++) {
         sgemm(CBLAS_ROW_MAJOR, s->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, s->tb ? CBLAS_TRANS : CBLAS_NO_TRANS,
-              s->m, s->n, s->k, 1.0f, p->a + r * s->as, p->lda, p->b + r * s->bs, p->ldb, 0.0f,
+              s->m, s->n, s->k, 1.0f, p->a + r * s->as, p->lda, p->b + r * s->bs, p->ldb, s->beta,
               p->c + r * s->cs, p->ldc);
     }
 }
@@ -216,13 +218,15 @@ int main(int argc, char **argv) {
     double *figures = malloc(sizeof(double) * (size_t) samples);
     while (fgets(line, sizeof line, stdin)) {
         struct shape s;
+        int beta;
         if (line[0] == '\n' || line[0] == '#') {
             continue;
         }
-        if (sscanf(line, "%63s %d %d %d %d %d %d %ld %ld %ld", s.name, &s.ta, &s.tb, &s.m, &s.n, &s.k, &s.count,
-                   &s.as, &s.bs, &s.cs) != 10 || s.m < 1 || s.n < 1 || s.k < 1 || s.count < 1) {
-            die("bad shape line (want NAME transA transB m n k count aStride bStride cStride)", line);
+        if (sscanf(line, "%63s %d %d %d %d %d %d %ld %ld %ld %d", s.name, &s.ta, &s.tb, &s.m, &s.n, &s.k, &s.count,
+                   &s.as, &s.bs, &s.cs, &beta) != 11 || s.m < 1 || s.n < 1 || s.k < 1 || s.count < 1) {
+            die("bad shape line (want NAME transA transB m n k count aStride bStride cStride beta)", line);
         }
+        s.beta = (float) beta;
         struct problem p = {&s, NULL, NULL, NULL, s.ta ? s.m : s.k, s.tb ? s.k : s.n, s.n};
         uint64_t state = 42;
         p.a = filled((long) (s.count - 1) * s.as + (long) s.m * s.k, &state, 1);

@@ -66,6 +66,7 @@ public class GemmBenchmark {
     private long aStride;
     private long bStride;
     private long cStride;
+    private float beta;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
@@ -93,6 +94,7 @@ public class GemmBenchmark {
         aStride = shape.aStride;
         bStride = shape.bStride;
         cStride = shape.cStride;
+        beta = shape.beta;
     }
 
     private MemorySegment filled(long elements, Rng rng) {
@@ -120,7 +122,7 @@ public class GemmBenchmark {
 
     private void run() {
         for (int r = 0; r < count; r++) {
-            gemm.sgemm(transA, transB, m, n, k, 1f, a, r * aStride, lda, b, r * bStride, ldb, 0f, c, r * cStride, ldc);
+            gemm.sgemm(transA, transB, m, n, k, 1f, a, r * aStride, lda, b, r * bStride, ldb, beta, c, r * cStride, ldc);
         }
     }
 }

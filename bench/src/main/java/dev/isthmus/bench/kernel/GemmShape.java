@@ -12,9 +12,10 @@ import java.util.List;
  * {@code m x k}), B is stored {@code n x k} when {@code transB} (else {@code k x n}). One operation
  * is {@code count} products; product {@code r} starts at element {@code r * aStride} of A (likewise
  * B and C), which is how a per-image im2col convolution walks a batch (the weight matrix, stride 0,
- * is shared). The MLP shapes are those of a {@code Linear(784, 40)} at batch 64 with PyTorch's
- * weight layout {@code [out, in]}: forward {@code Y = X W^T}, backward {@code dW = dY^T X} and
- * {@code dX = dY W}.
+ * is shared). The MLP shapes are the three calls {@code dev.isthmus.nn.Linear(784, 40)} makes at
+ * batch 64 with PyTorch's weight layout {@code [out, in]}: forward {@code Y = X W^T}, backward
+ * {@code dW += dY^T X} (beta = 1: gradients accumulate) and {@code dX = dY W}. Every other product has
+ * beta = 0 and alpha = 1.
  */
 public enum GemmShape {
     SQ_8("n=8", false, false, 8, 8, 8),
@@ -25,7 +26,7 @@ public enum GemmShape {
     SQ_1024("n=1024", false, false, 1024, 1024, 1024),
     SQ_2048("n=2048", false, false, 2048, 2048, 2048),
     MLP_FWD("MLP fwd Y=X·Wᵀ [64x784]·[40x784]ᵀ", false, true, 64, 40, 784),
-    MLP_DW("MLP dW=dYᵀ·X [64x40]ᵀ·[64x784]", true, false, 40, 784, 64),
+    MLP_DW("MLP dW+=dYᵀ·X [64x40]ᵀ·[64x784]", true, false, 40, 784, 64, 1f),
     MLP_DX("MLP dX=dY·W [64x40]·[40x784]", false, false, 64, 784, 40),
     CONV1_IMG("LeNet conv1 per image 64x [6x25]·[25x784]", false, false, 6, 784, 25, 64, 0, 25 * 784, 6 * 784),
     CONV2_IMG("LeNet conv2 per image 64x [16x150]·[150x100]", false, false, 16, 100, 150, 64, 0, 150 * 100, 16 * 100),
@@ -46,13 +47,24 @@ public enum GemmShape {
     public final long aStride;
     public final long bStride;
     public final long cStride;
+    /** 0 (C is overwritten) or 1 (C accumulates). */
+    public final float beta;
 
     GemmShape(String label, boolean transA, boolean transB, int m, int n, int k) {
-        this(label, transA, transB, m, n, k, 1, 0, 0, 0);
+        this(label, transA, transB, m, n, k, 1, 0, 0, 0, 0f);
+    }
+
+    GemmShape(String label, boolean transA, boolean transB, int m, int n, int k, float beta) {
+        this(label, transA, transB, m, n, k, 1, 0, 0, 0, beta);
     }
 
     GemmShape(String label, boolean transA, boolean transB, int m, int n, int k, int count,
               long aStride, long bStride, long cStride) {
+        this(label, transA, transB, m, n, k, count, aStride, bStride, cStride, 0f);
+    }
+
+    GemmShape(String label, boolean transA, boolean transB, int m, int n, int k, int count,
+              long aStride, long bStride, long cStride, float beta) {
         this.label = label;
         this.transA = transA;
         this.transB = transB;
@@ -63,6 +75,7 @@ public enum GemmShape {
         this.aStride = aStride;
         this.bStride = bStride;
         this.cStride = cStride;
+        this.beta = beta;
     }
 
     public int lda() {
@@ -90,7 +103,7 @@ public enum GemmShape {
         return (count - 1) * cStride + (long) m * n;
     }
 
-    /** Floating-point operations of one operation: {@code 2 m n k} per product. */
+    /** Floating-point operations of one operation: {@code 2 m n k} per product (beta's m n not counted). */
     public double flops() {
         return 2.0 * m * n * k * count;
     }
@@ -101,11 +114,11 @@ public enum GemmShape {
     }
 
     /**
-     * The line the C program reads: {@code NAME transA transB m n k count aStride bStride cStride}.
+     * The line the C program reads: {@code NAME transA transB m n k count aStride bStride cStride beta}.
      */
     public String specLine() {
         return name() + ' ' + (transA ? 1 : 0) + ' ' + (transB ? 1 : 0) + ' ' + m + ' ' + n + ' ' + k + ' '
-                + count + ' ' + aStride + ' ' + bStride + ' ' + cStride;
+                + count + ' ' + aStride + ' ' + bStride + ' ' + cStride + ' ' + (int) beta;
     }
 
     /** The shapes named in a comma-separated list of enum names; "all" or "quick" for the two sets. */
