@@ -19,16 +19,22 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.concurrent.TimeUnit;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 /**
  * The cost of one 8x8x8 {@code cblas_sgemm} call from Java without the engine in between: the
  * bindings' own {@code cblas_h.cblas_sgemm} (linked as a critical downcall) and an ordinary downcall
- * linked here from the same address and descriptor, and the engine's argument checks on their own.
+ * linked here from the same address and descriptor, a critical downcall taking raw addresses, and the
+ * engine's argument checks on their own.
  * Set beside {@code GemmBenchmark.openblas} at
  * {@code SQ_8} (through {@code OpenBlasGemm}) and the C program, it splits the per-call cost into the
  * C call itself, the FFM transition, and the engine's checks.
@@ -47,6 +53,18 @@ public class GemmCallBenchmark {
     private static final class Plain {
         static final MethodHandle SGEMM = Linker.nativeLinker()
                 .downcallHandle(cblas_h.cblas_sgemm$address(), cblas_h.cblas_sgemm$descriptor());
+    }
+
+    /**
+     * A critical downcall that takes the three matrices as raw addresses ({@code long} in place of
+     * {@code float*}: the same register on LP64). FFM then has no segment to check or keep alive, which
+     * isolates what passing segments of a shared arena costs (a session acquire/release per pointer).
+     */
+    private static final class Address {
+        static final MethodHandle SGEMM = Linker.nativeLinker().downcallHandle(cblas_h.cblas_sgemm$address(),
+                FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
+                        JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_FLOAT, JAVA_LONG, JAVA_INT),
+                Linker.Option.critical(false));
     }
 
     @Param({"1", "2"})
@@ -81,6 +99,13 @@ public class GemmCallBenchmark {
     public void cblasCritical() {
         cblas_h.cblas_sgemm(cblas_h.CblasRowMajor(), cblas_h.CblasNoTrans(), cblas_h.CblasNoTrans(), N, N, N,
                 1f, a, N, b, N, 0f, c, N);
+    }
+
+    /** Raw addresses instead of segments (see {@link Address}). */
+    @Benchmark
+    public void cblasAddress() throws Throwable {
+        Address.SGEMM.invokeExact(cblas_h.CblasRowMajor(), cblas_h.CblasNoTrans(), cblas_h.CblasNoTrans(), N, N, N,
+                1f, a.address(), N, b.address(), N, 0f, c.address(), N);
     }
 
     /** The engine's argument validation alone, as {@code OpenBlasGemm} runs it before every call. */

@@ -91,6 +91,7 @@ public final class GemmReport {
     static final String CRITICAL = "cblasCritical";
     static final String PLAIN = "cblasPlain";
     static final String CHECKS = "checksOnly";
+    static final String ADDRESS = "cblasAddress";
 
     private GemmReport() {
     }
@@ -308,9 +309,9 @@ public final class GemmReport {
         }
 
         sb.append("\n## One 8x8x8 call (ns per call, medians)\n\n");
-        sb.append("| threads | OpenBlasGemm (FFM) | cblas_h.cblas_sgemm (critical downcall) | plain downcall | C "
-                + "| OpenBlasGemm − C | GemmChecks alone | VectorGemm | OpenBlasGemm alloc B/call | GemmChecks alloc B/call |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| threads | OpenBlasGemm (FFM) | cblas_h.cblas_sgemm (critical downcall) | plain downcall "
+                + "| critical, raw addresses | C | OpenBlasGemm − C | GemmChecks alone | VectorGemm | OpenBlasGemm alloc B/call | GemmChecks alloc B/call |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int t : r.threadCounts()) {
             double gemm = r.ns(OPENBLAS, GemmShape.SQ_8, t);
             double c = r.ns(C, GemmShape.SQ_8, t);
@@ -322,6 +323,7 @@ public final class GemmReport {
                     .append(" | ").append(ns(gemm))
                     .append(" | ").append(ns(r.ns(CRITICAL, null, t)))
                     .append(" | ").append(ns(r.ns(PLAIN, null, t)))
+                    .append(" | ").append(ns(r.ns(ADDRESS, null, t)))
                     .append(" | ").append(ns(c))
                     .append(" | ").append(ns(gemm - c))
                     .append(" | ").append(ns(r.ns(CHECKS, null, t)))
