@@ -27,16 +27,16 @@ public final class GemmChecks {
 
     private static void matrix(String name, boolean trans, int rows, int cols, MemorySegment seg, long off, int ld,
                                int m, int n, int k) {
-        String shape = name + (trans ? "^T" : "") + " stored " + rows + "x" + cols + " (m=" + m + ", n=" + n + ", k=" + k + ")";
+        // Checks first, message only on failure: this runs on every GEMM of a training step and must not allocate.
         if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException("sgemm: " + shape + " needs ld" + name.toLowerCase() + " >= " + Math.max(1, cols)
-                    + ", got " + ld);
+            throw new IllegalArgumentException("sgemm: " + shape(name, trans, rows, cols, m, n, k) + " needs ld"
+                    + name.toLowerCase() + " >= " + Math.max(1, cols) + ", got " + ld);
         }
         if (seg == null) {
-            throw new IllegalArgumentException("sgemm: " + shape + " has no memory (null segment)");
+            throw new IllegalArgumentException("sgemm: " + shape(name, trans, rows, cols, m, n, k) + " has no memory (null segment)");
         }
         if (off < 0) {
-            throw new IllegalArgumentException("sgemm: " + shape + " has negative offset " + off);
+            throw new IllegalArgumentException("sgemm: " + shape(name, trans, rows, cols, m, n, k) + " has negative offset " + off);
         }
         if (rows == 0 || cols == 0) {
             return;
@@ -44,8 +44,12 @@ public final class GemmChecks {
         long needed = off + (long) (rows - 1) * ld + cols;
         long have = seg.byteSize() / Float.BYTES;
         if (needed > have) {
-            throw new IllegalArgumentException("sgemm: " + shape + " with ld=" + ld + " at offset " + off + " needs "
-                    + needed + " floats but its segment holds " + have);
+            throw new IllegalArgumentException("sgemm: " + shape(name, trans, rows, cols, m, n, k) + " with ld=" + ld
+                    + " at offset " + off + " needs " + needed + " floats but its segment holds " + have);
         }
+    }
+
+    private static String shape(String name, boolean trans, int rows, int cols, int m, int n, int k) {
+        return name + (trans ? "^T" : "") + " stored " + rows + "x" + cols + " (m=" + m + ", n=" + n + ", k=" + k + ")";
     }
 }

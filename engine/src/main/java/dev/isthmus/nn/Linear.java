@@ -1,5 +1,6 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.kernel.Activations;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.RowOps;
 import dev.isthmus.runtime.Engine;
@@ -16,6 +17,9 @@ import java.util.List;
  * <p>Forward is one GEMM plus a bias pass; backward is two GEMMs ({@code dW += dY^T X},
  * {@code dX = dY W}) and a column sum ({@code db += sum_n dY}). Initialised like PyTorch:
  * weight and bias uniform in {@code +-1/sqrt(in)}.
+ *
+ * <p>When a {@link Sequential} puts a {@link ReLU} right after this layer it fuses the two: this layer's
+ * output then already has {@code max(0, .)} applied, in the same pass that adds the bias.
  */
 public class Linear extends Module {
     private final int in;
@@ -25,6 +29,7 @@ public class Linear extends Module {
     private final TensorBuffer output = new TensorBuffer();
     private final TensorBuffer gradInput = new TensorBuffer();
     private Tensor input;
+    private boolean fusedRelu;
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -58,6 +63,15 @@ public class Linear extends Module {
         return bias;
     }
 
+    /** Set by {@link Sequential} when a ReLU follows: apply it in the bias pass over the GEMM output. */
+    void setFusedRelu(boolean on) {
+        fusedRelu = on;
+    }
+
+    boolean fusedRelu() {
+        return fusedRelu;
+    }
+
     @Override
     protected List<Parameter> localParameters() {
         return bias == null ? List.of(weight) : List.of(weight, bias);
@@ -89,7 +103,9 @@ public class Linear extends Module {
         Gemm gemm = Engine.get().gemm();
         gemm.sgemm(false, true, n, out, in, 1f, x.segment(), in, weight.data().segment(), in, 0f, y.segment(), out);
         if (bias != null) {
-            RowOps.addBias(y.segment(), n, out, bias.data().segment(), false);
+            RowOps.addBias(y.segment(), n, out, bias.data().segment(), fusedRelu);
+        } else if (fusedRelu) {
+            Activations.relu(y.segment(), y.segment(), (long) n * out);
         }
         input = x;
         return y;

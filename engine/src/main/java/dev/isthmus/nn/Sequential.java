@@ -14,14 +14,21 @@ import java.util.Map;
  * {@code nn.Sequential}, so parameter names ({@code 0.weight}, {@code 3.bias}) match a PyTorch
  * state_dict. Backward runs the layers in reverse, feeding each the gradient the next one returned.
  *
- * <p>By default the network's input gets no gradient (the first layer skips computing it); call
- * {@code setInputGradNeeded(true)} to get it. {@link #setCheckFinite} makes every pass look for NaN or
+ * <p>By default the network's input gets no gradient: backward stops at the first layer with parameters,
+ * which skips computing its input gradient (layers before it without parameters, such as
+ * {@link Flatten}, are not run backward at all); call {@code setInputGradNeeded(true)} to get it.
+ *
+ * <p>A {@link Linear} directly followed by a {@link ReLU} is fused at construction: the Linear applies
+ * ReLU while adding its bias and the ReLU passes that output through, saving a read and a write of the
+ * activation per step (see {@link ReLU}). {@link #setCheckFinite} makes every pass look for NaN or
  * Inf and report the first layer that produced one.
  */
 public class Sequential extends Module {
     private final List<Module> layers;
     private final Map<String, Module> named;
     private boolean checkFinite;
+    /** Index of the first layer backward runs (layers before it need no gradient); size() if none. */
+    private int firstBackward;
 
     public Sequential(Module... layers) {
         this(Arrays.asList(layers));
@@ -37,7 +44,18 @@ public class Sequential extends Module {
             m.put(Integer.toString(i), this.layers.get(i));
         }
         this.named = Collections.unmodifiableMap(m);
+        setFusion(true);
         setInputGradNeeded(false);
+    }
+
+    /** Fuses (or unfuses) every Linear directly followed by a ReLU; on by default, off only to compare. */
+    void setFusion(boolean on) {
+        for (int i = 0; i + 1 < layers.size(); i++) {
+            if (layers.get(i) instanceof Linear lin && layers.get(i + 1).getClass() == ReLU.class) {
+                lin.setFusedRelu(on);
+                ((ReLU) layers.get(i + 1)).setFused(on);
+            }
+        }
     }
 
     public List<Module> layers() {
@@ -60,8 +78,18 @@ public class Sequential extends Module {
     @Override
     public void setInputGradNeeded(boolean needed) {
         super.setInputGradNeeded(needed);
-        if (layers != null) {
-            layers.get(0).setInputGradNeeded(needed);
+        if (layers == null) {
+            return;
+        }
+        int first = 0;
+        if (!needed) {
+            while (first < layers.size() && layers.get(first).parameterCount() == 0) {
+                first++;
+            }
+        }
+        firstBackward = first;
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).setInputGradNeeded(needed || i > first);
         }
     }
 
@@ -85,17 +113,17 @@ public class Sequential extends Module {
     @Override
     public Tensor backward(Tensor gradOutput) {
         Tensor g = gradOutput;
-        for (int i = layers.size() - 1; i >= 0; i--) {
+        for (int i = layers.size() - 1; i >= firstBackward; i--) {
             g = layers.get(i).backward(g);
             if (checkFinite && g != null) {
                 requireFinite(g, i, "input gradient");
             }
-            if (g == null && i > 0) {
+            if (g == null && i > firstBackward) {
                 throw new IllegalStateException("layer " + i + " (" + layers.get(i).describe()
                         + ") returned no input gradient but layers before it need one");
             }
         }
-        return g;
+        return firstBackward == 0 ? g : null;
     }
 
     @Override

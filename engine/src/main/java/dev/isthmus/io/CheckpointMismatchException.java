@@ -1,0 +1,61 @@
+package dev.isthmus.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A well-formed checkpoint that does not fit the tensors it is loaded into: tensors the model has and
+ * the file lacks, tensors the file has and the model lacks, and tensors whose shapes differ. Every
+ * problem is listed at once (not just the first), since a user fixing a model definition wants the
+ * whole picture.
+ */
+public class CheckpointMismatchException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final List<String> missing;
+    private final List<String> unexpected;
+    private final List<String> shapeMismatches;
+
+    public CheckpointMismatchException(Path file, List<String> missing, List<String> unexpected,
+                                       List<String> shapeMismatches) {
+        super(message(file, missing, unexpected, shapeMismatches));
+        this.file = file;
+        this.missing = List.copyOf(missing);
+        this.unexpected = List.copyOf(unexpected);
+        this.shapeMismatches = List.copyOf(shapeMismatches);
+    }
+
+    private static String message(Path file, List<String> missing, List<String> unexpected, List<String> shapes) {
+        List<String> parts = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            parts.add("missing tensors (in the model, not in the file) " + missing);
+        }
+        if (!unexpected.isEmpty()) {
+            parts.add("unexpected tensors (in the file, not in the model) " + unexpected);
+        }
+        parts.addAll(shapes);
+        return file + " does not match the model: " + String.join("; ", parts);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Names the model expects and the file lacks. */
+    public List<String> missing() {
+        return missing;
+    }
+
+    /** Names the file holds and the model lacks. */
+    public List<String> unexpected() {
+        return unexpected;
+    }
+
+    /** One line per tensor whose shape differs, e.g. {@code 0.weight: file has [40, 784], model expects [40, 100]}. */
+    public List<String> shapeMismatches() {
+        return shapeMismatches;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.isthmus.nn;
+
+import dev.isthmus.kernel.Activations;
+import dev.isthmus.tensor.Rng;
+import dev.isthmus.tensor.Tensor;
+import dev.isthmus.tensor.TensorBuffer;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Locale;
+
+/**
+ * Inverted dropout, PyTorch's {@code nn.Dropout(p)}: in training mode each element is zeroed with
+ * probability {@code p} and the kept ones are scaled by {@code 1 / (1 - p)}, so evaluation mode is the
+ * identity (the input tensor itself is returned, no copy).
+ *
+ * <p>The mask (holding 0 or {@code 1 / (1 - p)}) is drawn from this layer's {@link Rng}, a fixed default
+ * seed unless one is given or set, so runs repeat exactly; it is kept in a reused buffer for backward,
+ * which multiplies the gradient by the same mask.
+ */
+public class Dropout extends Module {
+    /** Seed of the generator used when none is given. */
+    public static final long DEFAULT_SEED = 0x5EEDD5L;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final float p;
+    private final float keepScale;
+    private Rng rng;
+    private final TensorBuffer mask = new TensorBuffer();
+    private final TensorBuffer output = new TensorBuffer();
+    private final TensorBuffer gradInput = new TensorBuffer();
+    private boolean masked;
+    private boolean frozen;
+    private boolean maskValid;
+    private Tensor lastOutput;
+    private Tensor maskView;
+    private Tensor cacheIn, cacheOut, cacheDy, cacheDx;
+
+    /** Dropout with probability {@code p}, drawing masks from a generator seeded with {@link #DEFAULT_SEED}. */
+    public Dropout(float p) {
+        this(p, new Rng(DEFAULT_SEED));
+    }
+
+    /**
+     * @param p   probability of zeroing an element, in [0, 1)
+     * @param rng the generator the masks are drawn from (the layer keeps using this instance)
+     * @throws IllegalArgumentException if {@code p} is not in [0, 1)
+     */
+    public Dropout(float p, Rng rng) {
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p
+                    + (p == 1f ? " (p = 1 would zero every unit; remove the layer or lower p)" : ""));
+        }
+        this.p = p;
+        this.keepScale = 1f / (1f - p);
+        this.rng = rng;
+    }
+
+    public float p() {
+        return p;
+    }
+
+    /** Draw future masks from {@code rng} (e.g. restored from a checkpoint). */
+    public void setRng(Rng rng) {
+        this.rng = rng;
+    }
+
+    public Rng rng() {
+        return rng;
+    }
+
+    /** Testing hook: while frozen, training-mode forwards reuse the last mask instead of drawing a new one. */
+    void freezeMask(boolean on) {
+        frozen = on;
+    }
+
+    /** The mask of the last training-mode forward (0 or 1/(1-p) per element), or null if none was applied. */
+    Tensor mask() {
+        return masked ? maskView : null;
+    }
+
+    @Override
+    public int[] outputShape(int... s) {
+        if (s.length < 1) {
+            throw shapeError("a tensor of rank >= 1", s, null);
+        }
+        return s.clone();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() < 1) {
+            outputShape(x.shape());
+        }
+        if (!isTraining() || p == 0f) {
+            masked = false;
+            lastOutput = x;
+            return x;
+        }
+        Tensor m, y;
+        if (x == cacheIn) {
+            m = maskView;
+            y = cacheOut;
+        } else {
+            int[] shape = x.shape();
+            m = mask.get(shape);
+            y = output.get(shape);
+            cacheIn = x;
+            cacheOut = y;
+        }
+        if (!frozen || !maskValid || m != maskView) {
+            fillMask(m.segment(), m.size());
+            maskValid = true;
+        }
+        maskView = m;
+        Activations.mul(x.segment(), m.segment(), y.segment(), x.size());
+        masked = true;
+        lastOutput = y;
+        return y;
+    }
+
+    private void fillMask(MemorySegment m, long n) {
+        for (long i = 0; i < n; i++) {
+            m.setAtIndex(F, i, rng.nextFloat() < p ? 0f : keepScale);
+        }
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (lastOutput == null) {
+            throw new IllegalStateException(describe() + ": backward before forward");
+        }
+        if (!Elementwise.sameShape(dy, lastOutput)) {
+            throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
+        }
+        if (!inputGradNeeded()) {
+            return null;
+        }
+        if (!masked) {
+            return dy;
+        }
+        Tensor dx;
+        if (dy == cacheDy) {
+            dx = cacheDx;
+        } else {
+            dx = gradInput.get(dy.shape());
+            cacheDy = dy;
+            cacheDx = dx;
+        }
+        Activations.mul(dy.segment(), maskView.segment(), dx.segment(), dy.size());
+        return dx;
+    }
+
+    @Override
+    public String describe() {
+        return String.format(Locale.ROOT, "Dropout(p=%s)", p);
+    }
+
+    @Override
+    public void close() {
+        mask.close();
+        output.close();
+        gradInput.close();
+        lastOutput = maskView = cacheIn = cacheOut = cacheDy = cacheDx = null;
+        super.close();
+    }
+}
