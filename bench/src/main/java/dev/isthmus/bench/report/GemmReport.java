@@ -282,7 +282,9 @@ public final class GemmReport {
                 .append(peakReferenceName(r, cpu)).append(String.format(Locale.ROOT,
                         " (%s GFLOP/s per thread, one thread per core).", gf(peak1)))
                 .append(" Vector / OpenBLAS 1t compares the Vector API GEMM at the row's thread count with "
-                        + "OpenBLAS (FFM) on one thread.\n\n");
+                        + "OpenBLAS (FFM) on one thread. FFM alloc B/op is JMH's gc.alloc.rate.norm: bytes allocated per "
+                        + "operation in the whole JVM, so for operations of milliseconds it is JMH's own per-iteration "
+                        + "bookkeeping spread over few operations; it is meaningful for the short ones.\n\n");
         sb.append("| shape | threads | OpenBLAS via FFM | C, same library | FFM/C | FFM % of peak | Vector API "
                 + "| Vector / OpenBLAS 1t | Vector 2t/1t | FFM alloc B/op |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
