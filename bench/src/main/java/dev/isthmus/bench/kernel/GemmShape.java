@@ -11,8 +11,12 @@ import java.util.List;
  * <p>Row-major, as the engine calls it: A is stored {@code k x m} when {@code transA} (else
  * {@code m x k}), B is stored {@code n x k} when {@code transB} (else {@code k x n}). One operation
  * is {@code count} products; product {@code r} starts at element {@code r * aStride} of A (likewise
- * B and C), which is how a per-image im2col convolution walks a batch (the weight matrix, stride 0,
- * is shared). The MLP shapes are the three calls {@code dev.isthmus.nn.Linear(784, 40)} makes at
+ * B and C). The per-image convolution rows are the calls {@code dev.isthmus.nn.Conv2d} makes in its
+ * per-image strategy: the weight [out, C*kh*kw] and one reused column buffer (stride 0) times into
+ * each image's output, with beta = 1 since the bias is written first; here the 64 calls run one after
+ * another on one calling thread (Conv2d spreads images over its workers with OpenBLAS at one thread
+ * each; that is the convolution benchmarks' business). The batched rows are Conv2d's other strategy,
+ * one GEMM over the columns of the whole batch. The MLP shapes are the three calls {@code dev.isthmus.nn.Linear(784, 40)} makes at
  * batch 64 with PyTorch's weight layout {@code [out, in]}: forward {@code Y = X W^T}, backward
  * {@code dW += dY^T X} (beta = 1: gradients accumulate) and {@code dX = dY W}. Every other product has
  * beta = 0 and alpha = 1.
@@ -28,8 +32,8 @@ public enum GemmShape {
     MLP_FWD("MLP fwd Y=X·Wᵀ [64x784]·[40x784]ᵀ", false, true, 64, 40, 784),
     MLP_DW("MLP dW+=dYᵀ·X [64x40]ᵀ·[64x784]", true, false, 40, 784, 64, 1f),
     MLP_DX("MLP dX=dY·W [64x40]·[40x784]", false, false, 64, 784, 40),
-    CONV1_IMG("LeNet conv1 per image 64x [6x25]·[25x784]", false, false, 6, 784, 25, 64, 0, 25 * 784, 6 * 784),
-    CONV2_IMG("LeNet conv2 per image 64x [16x150]·[150x100]", false, false, 16, 100, 150, 64, 0, 150 * 100, 16 * 100),
+    CONV1_IMG("LeNet conv1 per image 64x [6x25]·[25x784]", false, false, 6, 784, 25, 64, 0, 0, 6 * 784, 1f),
+    CONV2_IMG("LeNet conv2 per image 64x [16x150]·[150x100]", false, false, 16, 100, 150, 64, 0, 0, 16 * 100, 1f),
     CONV1_BATCH("LeNet conv1 batched [6x25]·[25x50176]", false, false, 6, 64 * 784, 25),
     CONV2_BATCH("LeNet conv2 batched [16x150]·[150x6400]", false, false, 16, 64 * 100, 150);
 
