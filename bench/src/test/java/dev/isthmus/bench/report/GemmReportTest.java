@@ -44,7 +44,7 @@ class GemmReportTest {
                 jmh("openblas", "SQ_8", 1, 350, 360, 5000),     // median 360 ns: the outlier does not count
                 jmh("cblasCritical", null, 1, 320, 310),
                 jmh("checksOnly", null, 1, 40),
-                jmh("openblas", "SQ_512", 1, 10_100_000, 10_200_000, 10_300_000),
+                jmh("openblas", "SQ_512", 1, 10_050_000, 10_200_000, 10_300_000),
                 jmh("openblas", "SQ_512", 2, 5_200_000),
                 jmh("vector", "SQ_512", 1, 40_000_000),
                 jmh("vector", "SQ_512", 2, 20_000_000)) + "]";
@@ -92,10 +92,10 @@ class GemmReportTest {
         assertTrue(md.contains("| n=512 | 1 | 26.3 | 26.8 | 98.0% | 41.1% | 6.71 | 25.5% |  | 144 |"), md);
         assertTrue(md.contains("| n=512 | 2 | 51.6 | 53.7 | 96.2% | 40.3% | 13.4 | 51.0% | 2.00x | 144 |"), md);
         assertTrue(md.contains("| 1 | 360 | 315 | — | — | 300 | 60.0 | 40.0 | — | 144 | 144 |"), md);
-        assertTrue(md.contains("- OpenBLAS via FFM >= 97% of C GFLOP/s for n >= 256: **partly met** (1 of 2)"), md);
-        assertTrue(md.contains("- OpenBLAS via FFM within 100 ns per call of C at n = 8: **met** — 1t +60.0 ns"), md);
-        assertTrue(md.contains("- Vector API GEMM >= 50% of single-threaded OpenBLAS at n = 512 and 1024: **missed** — n=512 25.5%"), md);
-        assertTrue(md.contains("on 2 threads >= 1.6x its 1-thread speed (n = 512 and 1024): **met** — n=512 2.00x"), md);
+        assertTrue(md.contains("- OpenBLAS via FFM >= 97% of C GFLOP/s for n >= 256: **partly met** (1 of 2) — n=512 1t 98.0% (89.6%), n=512 2t 96.2% (94.2%)"), md);
+        assertTrue(md.contains("- OpenBLAS via FFM within 100 ns per call of C at n = 8: **met** — 1t +60.0 ns (+60.0 ns)"), md);
+        assertTrue(md.contains("- Vector API GEMM >= 50% of single-threaded OpenBLAS at n = 512 and 1024: **missed** — n=512 25.5% (25.1%)"), md);
+        assertTrue(md.contains("on 2 threads >= 1.6x its 1-thread speed (n = 512 and 1024): **met** — n=512 2.00x (2.00x)"), md);
         // 64 GFLOP/s per core derived (2 GHz x 32); the 30 GFLOP/s measured stays below it, so the derived peak is used
         assertTrue(md.contains("against the theoretical peak (64.0 GFLOP/s per thread"), md);
         assertTrue(!md.contains("| n=1024"), "shapes without data get no row");
