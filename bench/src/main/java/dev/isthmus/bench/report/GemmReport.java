@@ -367,8 +367,8 @@ public final class GemmReport {
         for (int t : r.threadCounts()) {
             double d = r.ns(OPENBLAS, GemmShape.SQ_8, t) - r.ns(C, GemmShape.SQ_8, t);
             if (!Double.isNaN(d)) {
-                call.add(t + "t +" + ns(d) + " ns (+" + ns(r.bestNs(OPENBLAS, GemmShape.SQ_8, t) - r.bestNs(C, GemmShape.SQ_8, t))
-                        + " ns)");
+                call.add(t + "t " + signedNs(d) + " ns (" + signedNs(r.bestNs(OPENBLAS, GemmShape.SQ_8, t)
+                        - r.bestNs(C, GemmShape.SQ_8, t)) + " ns)");
                 callValues.add(d);
             }
         }
@@ -441,6 +441,10 @@ public final class GemmReport {
 
     static String bytes(double v) {
         return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    static String signedNs(double v) {
+        return Double.isNaN(v) ? "—" : (v >= 0 ? "+" : "") + ns(v);
     }
 
     static String ns(double v) {
