@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# GEMM benchmarks, one command: builds the bench module, compiles the C baseline against the OpenBLAS
+# the JVM loads, runs the C program and JMH shape by shape (interleaved, so both sides see the same
+# machine load), and prints a Markdown report (GFLOP/s, FFM/C, Vector API/OpenBLAS, ns per call at
+# n = 8, the issue's targets). Full mode takes about 10 minutes on 2 cores, --quick under 3.
+#
+#   bench/run-gemm.sh [--quick] [--shapes SQ_8,SQ_512,...] [--save] [--no-build]
+#
+#   --quick     5 shapes, shorter warm-up and measurement
+#   --shapes    an explicit list of GemmShape names (see bench/src/main/java/dev/isthmus/bench/kernel/GemmShape.java)
+#   --save      also write the report to bench/results/gemm.md
+#   --no-build  reuse the last build
+# Environment: ISTHMUS_MVN_FLAGS (extra Maven flags, e.g. -o), ISTHMUS_JAVA_HOME (the JDK >= 25 to use).
+# Raw results are kept in bench/target/gemm/ (JMH JSON per shape, sgemm_bench output).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+command_line="bench/run-gemm.sh${*:+ $*}"
+
+mode=full
+shapes=all
+save=0
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) mode=quick; shapes=quick ;;
+    --shapes) [ $# -ge 2 ] || { echo "run-gemm: --shapes needs a list" >&2; exit 2; }; shapes="$2"; shift ;;
+    --save) save=1 ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-gemm: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+find_jdk() {
+  local cand v
+  for cand in "${ISTHMUS_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/* /usr/java/* /opt/java/* "$HOME"/.jdks/* "$HOME"/.sdkman/candidates/java/*; do
+    [ -n "$cand" ] && [ -x "$cand/bin/java" ] && [ -f "$cand/release" ] || continue
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$cand/release")
+    if [ -n "$v" ] && [ "$v" -ge 25 ]; then echo "$cand"; return 0; fi
+  done
+  return 1
+}
+jdk=$(find_jdk) || { echo "run-gemm: needs a JDK 25 or newer and none was found: install one or set ISTHMUS_JAVA_HOME." >&2; exit 2; }
+command -v gcc >/dev/null || { echo "run-gemm: needs gcc to compile the C baseline (bench/src/main/c/sgemm_bench.c)." >&2; exit 2; }
+
+if [ "$build" = 1 ]; then
+  echo "run-gemm: building (mvn -pl bench -am package -DskipTests)..." >&2
+  # shellcheck disable=SC2086
+  mvn -B -q -ntp ${ISTHMUS_MVN_FLAGS:-} -pl bench -am package -DskipTests >&2
+fi
+
+java=("$jdk/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+cp="bench/target/classes:bench/target/lib/*"
+java_report() { "${java[@]}" -cp "$cp" dev.isthmus.bench.report.GemmReport "$@"; }
+
+out="bench/target/gemm"
+rm -rf "$out"
+mkdir -p "$out"
+lib=$(java_report blas)
+gcc -O2 -std=c11 -Wall -o "$out/sgemm_bench" bench/src/main/c/sgemm_bench.c -ldl
+
+if [ "$mode" = quick ]; then
+  jmh_opts=(-f 1 -wi 2 -w 300ms -i 5 -r 100ms)
+  c_opts=(--warmup-ms 600 --sample-ms 100 --samples 5)
+  settings="quick: JMH 1 fork, 2 x 300 ms warm-up, 5 x 100 ms measurement; C 600 ms warm-up, 5 samples of >= 100 ms"
+else
+  jmh_opts=(-f 1 -wi 3 -w 500ms -i 10 -r 200ms)
+  c_opts=(--warmup-ms 1500 --sample-ms 200 --samples 10)
+  settings="full: JMH 1 fork, 3 x 500 ms warm-up, 10 x 200 ms measurement; C 1500 ms warm-up, 10 samples of >= 200 ms"
+fi
+settings="$settings; figures are medians of the measurement iterations / samples; JMH average-time mode with -prof gc; each shape's C run and JMH runs back to back, threads 1 and 2"
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+"$out/sgemm_bench" --lib "$lib" --fma-peak-ms 400 </dev/null >"$out/c.txt"
+jmh_files=()
+for shape in $(java_report shapes "$shapes" | tr ',' ' '); do
+  echo "run-gemm: $shape" >&2
+  java_report spec "$shape" | "$out/sgemm_bench" --lib "$lib" --threads 1,2 "${c_opts[@]}" | grep '^RESULT' >>"$out/c.txt"
+  include='GemmBenchmark'
+  [ "$shape" = SQ_8 ] && include='GemmBenchmark|GemmCallBenchmark'
+  "${java[@]}" -cp "$cp" org.openjdk.jmh.Main "$include" -p shape="$shape" -p threads=1,2 "${jmh_opts[@]}" \
+    -prof gc -rf json -rff "$out/jmh-$shape.json" >"$out/jmh-$shape.log" 2>&1 \
+    || { echo "run-gemm: JMH failed for $shape; see $out/jmh-$shape.log" >&2; tail -20 "$out/jmh-$shape.log" >&2; exit 1; }
+  jmh_files+=("$out/jmh-$shape.json")
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+java_report report --jmh "${jmh_files[@]}" --c "$out/c.txt" --out "$out/report.md" --command "$command_line" \
+  --mode "$mode" --settings "$settings" --load-before "$load_before" --load-after "$load_after" \
+  --date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+if [ "$save" = 1 ]; then
+  mkdir -p bench/results
+  cp "$out/report.md" bench/results/gemm.md
+  echo "run-gemm: saved to bench/results/gemm.md" >&2
+fi
