@@ -1,5 +1,7 @@
 package dev.isthmus.train;
 
+import dev.isthmus.testing.Allocations;
+
 import dev.isthmus.train.ConsoleProgress.Mode;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package dev.isthmus.train;
 
+import dev.isthmus.testing.Allocations;
+
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.testing.Fixtures;
 import org.junit.jupiter.api.Test;

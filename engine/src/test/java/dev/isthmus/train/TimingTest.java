@@ -1,5 +1,7 @@
 package dev.isthmus.train;
 
+import dev.isthmus.testing.Allocations;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
