@@ -132,7 +132,7 @@ public final class EndToEnd {
     private static Result train(String key, Workload.Model model, int batch, Workload.Opt opt, int inner, int reps,
                                 boolean quick) {
         try (Workload w = new Workload(model, batch, opt, 0)) {
-            double[] secs = time(w::trainStep, inner, reps, quick ? 0.5 : 2.0);
+            double[] secs = time(w::trainStep, inner, reps, quick ? 1.0 : 5.0);
             if (!Float.isFinite(w.lastLoss())) {
                 throw new IllegalStateException("EndToEnd " + key + ": the loss became " + w.lastLoss());
             }
@@ -142,7 +142,7 @@ public final class EndToEnd {
 
     private static Result infer(String key, Workload.Model model, int batch, int inner, int reps, boolean quick) {
         try (Workload w = new Workload(model, batch, Workload.Opt.SGD, 0)) {
-            return rate(key, batch, time(w::inferStep, inner, reps, quick ? 0.5 : 2.0));
+            return rate(key, batch, time(w::inferStep, inner, reps, quick ? 1.0 : 5.0));
         }
     }
 
