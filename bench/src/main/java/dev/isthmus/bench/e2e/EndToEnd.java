@@ -24,9 +24,9 @@ import java.util.function.Consumer;
  *   <li>{@code lenet5_infer}: LeNet-5 forward in eval mode, batch 256 (images/s)</li>
  *   <li>{@code alexnet_step_s}: one AlexNet (224x224x3, 1000 classes) training step, SGD, batch 16 (seconds)</li>
  * </ul>
- * Each figure is the median over repetitions of the mean time of {@code inner} steps, after a warm-up of
- * {@code inner} steps (like peer.py) that also lasts at least a fixed time, so the JIT has compiled the
- * step before timing starts. The JSON written by {@code --json} uses peer.py's keys, so
+ * Each figure is the median over repetitions of the mean time of {@code inner} steps (peer.py's counts),
+ * after a warm-up that lasts until the step time has settled, so the JIT has compiled the step before
+ * timing starts. The JSON written by {@code --json} uses peer.py's keys, so
  * {@code bench/run-e2e.sh} can put the two side by side.
  *
  * <pre>java ... dev.isthmus.bench.e2e.EndToEnd --threads 1 [--quick] [--skip-alexnet] [--json out.json]</pre>
@@ -132,7 +132,7 @@ public final class EndToEnd {
     private static Result train(String key, Workload.Model model, int batch, Workload.Opt opt, int inner, int reps,
                                 boolean quick) {
         try (Workload w = new Workload(model, batch, opt, 0)) {
-            double[] secs = time(w::trainStep, inner, reps, quick ? 1.0 : 5.0);
+            double[] secs = time(w::trainStep, inner, reps, quick ? 1.0 : 3.0);
             if (!Float.isFinite(w.lastLoss())) {
                 throw new IllegalStateException("EndToEnd " + key + ": the loss became " + w.lastLoss());
             }
@@ -142,7 +142,7 @@ public final class EndToEnd {
 
     private static Result infer(String key, Workload.Model model, int batch, int inner, int reps, boolean quick) {
         try (Workload w = new Workload(model, batch, Workload.Opt.SGD, 0)) {
-            return rate(key, batch, time(w::inferStep, inner, reps, quick ? 1.0 : 5.0));
+            return rate(key, batch, time(w::inferStep, inner, reps, quick ? 1.0 : 3.0));
         }
     }
 
@@ -162,16 +162,32 @@ public final class EndToEnd {
     }
 
     /**
-     * Warm-up of {@code inner} steps lasting at least {@code minWarmupSeconds}, then {@code reps}
-     * repetitions of {@code inner} steps; returns each repetition's seconds per step.
+     * Warm-up, then {@code reps} repetitions of {@code inner} steps; returns each repetition's seconds per step.
+     * The warm-up runs rounds of {@code inner} steps until the JIT has settled: at least
+     * {@code minWarmupSeconds}, and until three rounds in a row were no more than 3% faster than the best
+     * round before them, or {@code 10 x minWarmupSeconds} (at least 10 s) have passed. Vector API code
+     * is many times slower before C2 compiles it, and on a loaded machine that takes seconds, so a fixed
+     * step count (peer.py's warm-up, enough for PyTorch) would time the interpreter.
      */
     static double[] time(Runnable step, int inner, int reps, double minWarmupSeconds) {
-        long warmEnd = System.nanoTime() + (long) (minWarmupSeconds * 1e9);
-        do {
+        long start = System.nanoTime();
+        long minEnd = start + (long) (minWarmupSeconds * 1e9);
+        long maxEnd = start + (long) (Math.max(10, 10 * minWarmupSeconds) * 1e9);
+        double best = Double.POSITIVE_INFINITY;
+        int stable = 0;
+        while (true) {
+            long t0 = System.nanoTime();
             for (int i = 0; i < inner; i++) {
                 step.run();
             }
-        } while (System.nanoTime() < warmEnd);
+            long now = System.nanoTime();
+            double t = now - t0;
+            stable = t < best * 0.97 ? 0 : stable + 1;
+            best = Math.min(best, t);
+            if (now >= maxEnd || (now >= minEnd && stable >= 3)) {
+                break;
+            }
+        }
         double[] secs = new double[reps];
         for (int r = 0; r < reps; r++) {
             long t0 = System.nanoTime();
