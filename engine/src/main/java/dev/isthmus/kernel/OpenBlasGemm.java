@@ -2,6 +2,7 @@ package dev.isthmus.kernel;
 
 import dev.isthmus.bindings.cblas.cblas_h;
 import dev.isthmus.natives.OpenBlas;
+import dev.isthmus.runtime.Engine;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -75,6 +76,7 @@ public final class OpenBlasGemm implements Gemm {
             heapFallback.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
+        Engine.get().threads().fitBlasTo((long) m * n * k);
         int order = cblas_h.CblasRowMajor();
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
