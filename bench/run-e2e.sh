@@ -40,6 +40,9 @@ find_jdk() {
 jdk=$(find_jdk) || { echo "run-e2e: needs a JDK 25 or newer (set ISTHMUS_JAVA_HOME)" >&2; exit 2; }
 
 echo "run-e2e: building the bench module..." >&2
+# copy-dependencies keeps a jar in bench/target/lib that is newer than the one just built (for instance one
+# another checkout installed into ~/.m2); start from an empty lib so the run uses this checkout's engine
+rm -rf bench/target/lib
 # shellcheck disable=SC2086
 mvn -B -q -ntp ${MVN_FLAGS:-} -pl bench -am package -DskipTests >&2
 
@@ -71,7 +74,8 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -1 | tr ' ' '\n' | grep -E '^(sse4_2|avx|avx2|fma|f16c|avx512[a-z_0-9]*|amx[a-z_0-9]*)$' | tr '\n' ' ')
 cores=$(nproc)
 java_version=$("$jdk/bin/java" -version 2>&1 | head -1)
-command="bench/run-e2e.sh ${quick[*]} ${skip[*]} --threads \"$threads\""
+command=$(echo "bench/run-e2e.sh ${quick[*]} ${skip[*]}" | tr -s ' ')
+command="${command% } --threads \"$threads\""
 
 "$python" - "$work" "$threads" <<PY > "$work/table.md"
 import json, os, sys
