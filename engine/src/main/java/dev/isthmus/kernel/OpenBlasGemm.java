@@ -2,10 +2,14 @@ package dev.isthmus.kernel;
 
 import dev.isthmus.bindings.cblas.cblas_h;
 import dev.isthmus.natives.OpenBlas;
+import dev.isthmus.runtime.Engine;
 
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /**
  * {@link Gemm} through OpenBLAS's {@code cblas_sgemm}, called via the FFM bindings.
@@ -24,6 +28,24 @@ public final class OpenBlasGemm implements Gemm {
     private static final class Plain {
         static final MethodHandle SGEMM = Linker.nativeLinker()
                 .downcallHandle(cblas_h.cblas_sgemm$address(), cblas_h.cblas_sgemm$descriptor());
+    }
+
+    /**
+     * The same function with the three matrix pointers declared as 64-bit integers, for calls at an offset:
+     * {@code asSlice} would allocate a segment object per call (one per image in a per-image convolution),
+     * which escape analysis does not remove across a downcall. A pointer and a 64-bit integer are passed
+     * alike on every 64-bit ABI the FFM linker supports.
+     */
+    private static final class Raw {
+        static final FunctionDescriptor DESCRIPTOR = FunctionDescriptor.ofVoid(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
+        static final MethodHandle CRITICAL = Linker.nativeLinker()
+                .downcallHandle(cblas_h.cblas_sgemm$address(), DESCRIPTOR, Linker.Option.critical(false));
+        static final MethodHandle PLAIN = Linker.nativeLinker()
+                .downcallHandle(cblas_h.cblas_sgemm$address(), DESCRIPTOR);
     }
 
     private final VectorGemm heapFallback;
@@ -54,12 +76,33 @@ public final class OpenBlasGemm implements Gemm {
             heapFallback.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        MemorySegment pa = aOff == 0 ? a : a.asSlice(aOff * Float.BYTES);
-        MemorySegment pb = bOff == 0 ? b : b.asSlice(bOff * Float.BYTES);
-        MemorySegment pc = cOff == 0 ? c : c.asSlice(cOff * Float.BYTES);
+        Engine.get().threads().fitBlasTo((long) m * n * k);
         int order = cblas_h.CblasRowMajor();
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
+        if ((aOff | bOff | cOff) != 0) {
+            // GemmChecks has bounds-checked the offsets against the segments
+            long pa = a.address() + aOff * Float.BYTES, pb = b.address() + bOff * Float.BYTES;
+            long pc = c.address() + cOff * Float.BYTES;
+            try {
+                if ((long) m * n * k <= CRITICAL_LIMIT) {
+                    Raw.CRITICAL.invokeExact(order, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                } else {
+                    Raw.PLAIN.invokeExact(order, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError("cblas_sgemm", t);
+            } finally {
+                // the addresses are only valid while the segments' memory is
+                Reference.reachabilityFence(a);
+                Reference.reachabilityFence(b);
+                Reference.reachabilityFence(c);
+            }
+            return;
+        }
+        MemorySegment pa = a, pb = b, pc = c;
         if ((long) m * n * k <= CRITICAL_LIMIT) {
             cblas_h.cblas_sgemm(order, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
         } else {

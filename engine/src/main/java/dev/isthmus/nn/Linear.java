@@ -30,6 +30,9 @@ public class Linear extends Module {
     private final TensorBuffer gradInput = new TensorBuffer();
     private Tensor input;
     private boolean fusedRelu;
+    /** The last {@code [N, out]} and {@code [N, in]} shapes, kept so a step allocates no shape arrays. */
+    private int[] outShape;
+    private int[] inShape;
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -97,9 +100,14 @@ public class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        int[] shape = outputShape(x.shape());
-        int n = shape[0];
-        Tensor y = output.get(shape);
+        if (x.rank() != 2 || x.dim(1) != in) {
+            outputShape(x.shape()); // throws, naming the shapes
+        }
+        int n = x.dim(0);
+        if (outShape == null || outShape[0] != n) {
+            outShape = new int[]{n, out};
+        }
+        Tensor y = output.get(outShape);
         Gemm gemm = Engine.get().gemm();
         gemm.sgemm(false, true, n, out, in, 1f, x.segment(), in, weight.data().segment(), in, 0f, y.segment(), out);
         if (bias != null) {
@@ -117,7 +125,7 @@ public class Linear extends Module {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
         int n = input.dim(0);
-        if (!dy.hasShape(n, out)) {
+        if (dy.rank() != 2 || dy.dim(0) != n || dy.dim(1) != out) {
             throw shapeError("gradient [" + n + ", " + out + "]", dy.shape(), "it must match the last forward output");
         }
         Gemm gemm = Engine.get().gemm();
@@ -130,7 +138,10 @@ public class Linear extends Module {
             return null;
         }
         // dX[N, in] = dY[N, out] W[out, in]
-        Tensor dx = gradInput.get(n, in);
+        if (inShape == null || inShape[0] != n) {
+            inShape = new int[]{n, in};
+        }
+        Tensor dx = gradInput.get(inShape);
         gemm.sgemm(false, false, n, in, out, 1f, dy.segment(), out, weight.data().segment(), in, 0f, dx.segment(), in);
         return dx;
     }

@@ -63,6 +63,25 @@ public final class ThreadBudget implements AutoCloseable {
         }
     }
 
+    /**
+     * Products below this many multiply-adds run on one OpenBLAS thread: at this size waking OpenBLAS's
+     * workers saves at most a fraction of a millisecond, and their spinning between calls takes the cores
+     * from the engine's own threads (a 2-thread MLP step went from ~0.7 ms to ~35 ms on a busy 2-core machine).
+     */
+    public static final long BLAS_PARALLEL_MIN_MACS = 1L << 22;
+
+    /**
+     * Gives OpenBLAS one thread for a product of {@code macs} multiply-adds below
+     * {@link #BLAS_PARALLEL_MIN_MACS} and the whole budget for a larger one. Does nothing inside
+     * engine-parallel regions (OpenBLAS is already at one thread there) or with a budget of one thread.
+     */
+    public void fitBlasTo(long macs) {
+        if (!blas || threads == 1 || pool.insideTask()) {
+            return;
+        }
+        setBlasWidth(macs < BLAS_PARALLEL_MIN_MACS ? 1 : threads);
+    }
+
     private void setBlasWidth(int width) {
         if (blas && blasWidth != width) {
             OpenBlas.setNumThreads(width);

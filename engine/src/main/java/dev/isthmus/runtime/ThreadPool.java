@@ -46,6 +46,11 @@ public final class ThreadPool implements AutoCloseable {
         return threads;
     }
 
+    /** True on a pool worker, or on a caller while it runs its own chunk of a {@link #parallelFor}. */
+    public boolean insideTask() {
+        return inside.get();
+    }
+
     /** True if the pool's workers may touch {@code segment} (it is not confined to another thread). */
     public boolean canShare(java.lang.foreign.MemorySegment segment) {
         return workers.length == 0 || segment.isAccessibleBy(workers[0]);

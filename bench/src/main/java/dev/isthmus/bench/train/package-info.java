@@ -1,0 +1,2 @@
+/** JMH benchmarks of whole training steps (time and heap allocation per step). */
+package dev.isthmus.bench.train;
