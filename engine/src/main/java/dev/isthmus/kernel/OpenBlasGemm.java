@@ -81,7 +81,12 @@ public final class OpenBlasGemm implements Gemm {
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         if ((aOff | bOff | cOff) != 0) {
-            // GemmChecks has bounds-checked the offsets against the segments
+            // GemmChecks has bounds-checked the offsets against the segments. Raw addresses bypass FFM's own
+            // liveness and owner-thread checks, so make them here: a freed tensor must throw, never crash.
+            // (Closing a shared arena from another thread during the call is not guarded against.)
+            requireUsable(a, "A");
+            requireUsable(b, "B");
+            requireUsable(c, "C");
             long pa = a.address() + aOff * Float.BYTES, pb = b.address() + bOff * Float.BYTES;
             long pc = c.address() + cOff * Float.BYTES;
             try {
@@ -113,6 +118,15 @@ public final class OpenBlasGemm implements Gemm {
             } catch (Throwable t) {
                 throw new AssertionError("cblas_sgemm", t);
             }
+        }
+    }
+
+    private static void requireUsable(MemorySegment s, String name) {
+        if (!s.scope().isAlive()) {
+            throw new IllegalStateException("sgemm: matrix " + name + " has been freed (its arena is closed)");
+        }
+        if (!s.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("sgemm: matrix " + name + " is confined to another thread");
         }
     }
 }

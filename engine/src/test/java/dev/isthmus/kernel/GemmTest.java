@@ -147,6 +147,9 @@ class GemmTest {
         MemorySegment c = arena.allocate(16 * 4L, 64);
         arena.close();
         assertThrows(IllegalStateException.class, () -> gemm.sgemm(false, false, 4, 4, 4, 1f, a, 4, b, 4, 0f, c, 4));
+        // at an offset the OpenBLAS path passes raw addresses: it must still refuse freed memory
+        assertThrows(IllegalStateException.class,
+                () -> gemm.sgemm(false, false, 2, 2, 2, 1f, a, 4, 2, b, 4, 2, 0f, c, 4, 2));
         assertThrows(IllegalStateException.class,
                 () -> Engine.get().vectorGemm().sgemm(false, false, 4, 4, 4, 1f, a, 4, b, 4, 0f, c, 4));
     }
