@@ -18,7 +18,10 @@ import java.util.Optional;
  *   <li>{@code isthmus.backend} / {@code ISTHMUS_BACKEND}: {@code auto} (OpenBLAS if it loads, else the
  *       Vector API), {@code openblas} (fail if it does not load) or {@code vector};</li>
  *   <li>{@code isthmus.blas.path} / {@code ISTHMUS_BLAS_PATH} and {@code isthmus.blas=none}: see {@link OpenBlas};</li>
- *   <li>{@code isthmus.selfcheck=false}: skip the Vector API check (assume intrinsified).</li>
+ *   <li>{@code isthmus.selfcheck=false}: skip the Vector API check (assume intrinsified);</li>
+ *   <li>{@code isthmus.deterministic} / {@code ISTHMUS_DETERMINISTIC}: {@code true} keeps OpenBLAS on one
+ *       thread, so every sum runs in a fixed order (the engine's own reductions always do) and a run is
+ *       bit-reproducible even where multi-threaded BLAS would change the order of additions.</li>
  * </ul>
  * {@link #configure} replaces the runtime explicitly, e.g. to change the thread count.
  */
@@ -42,7 +45,7 @@ public final class Engine {
     private Engine(int threads, Backend backend, boolean selfCheck) {
         Optional<OpenBlasInfo> blas = backend == Backend.VECTOR ? Optional.empty() : OpenBlas.load();
         this.openBlas = blas;
-        this.budget = new ThreadBudget(threads, blas.isPresent());
+        this.budget = new ThreadBudget(threads, blas.isPresent(), deterministicMode());
         this.vectorGemm = new VectorGemm(budget.pool());
         this.vectors = vectorSupport(selfCheck);
         if (blas.isPresent()) {
@@ -144,7 +147,8 @@ public final class Engine {
             sb.append("openblas       ").append(info.path()).append(" (").append(info.source().name().toLowerCase(Locale.ROOT)).append(")\n");
             sb.append("config         ").append(info.config()).append('\n');
             sb.append("core           ").append(info.coreName()).append('\n');
-            sb.append("blas threads   ").append(budget.blasThreads()).append('\n');
+            sb.append("blas threads   ").append(budget.blasThreads())
+                    .append(budget.deterministic() ? " (deterministic mode: always 1)" : "").append('\n');
         } else {
             sb.append("openblas       not used: ").append(fallbackReason).append('\n');
         }
@@ -156,6 +160,11 @@ public final class Engine {
         sb.append("java           ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append('\n');
         return sb.toString();
+    }
+
+    static boolean deterministicMode() {
+        String v = System.getProperty("isthmus.deterministic", System.getenv("ISTHMUS_DETERMINISTIC"));
+        return v != null && (v.equalsIgnoreCase("true") || v.equals("1"));
     }
 
     static int defaultThreads() {

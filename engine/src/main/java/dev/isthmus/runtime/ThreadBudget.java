@@ -17,16 +17,26 @@ public final class ThreadBudget implements AutoCloseable {
     private final int threads;
     private final ThreadPool pool;
     private final boolean blas;
+    private final boolean deterministic;
     private int blasWidth;
 
     ThreadBudget(int threads, boolean blasLoaded) {
+        this(threads, blasLoaded, false);
+    }
+
+    /**
+     * @param deterministic keep OpenBLAS on one thread always, so its sums never depend on how it splits a
+     *                      product; the engine's own reductions already run in a fixed order
+     */
+    ThreadBudget(int threads, boolean blasLoaded, boolean deterministic) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread budget must be >= 1, got " + threads);
         }
         this.threads = threads;
         this.pool = new ThreadPool(threads);
         this.blas = blasLoaded;
-        setBlasWidth(threads);
+        this.deterministic = deterministic;
+        setBlasWidth(deterministic ? 1 : threads);
     }
 
     /** The total number of threads the engine may keep busy. */
@@ -37,6 +47,11 @@ public final class ThreadBudget implements AutoCloseable {
     /** The engine's pool, sized to the budget. */
     public ThreadPool pool() {
         return pool;
+    }
+
+    /** True in deterministic mode: OpenBLAS stays on one thread. */
+    public boolean deterministic() {
+        return deterministic;
     }
 
     /** The thread count OpenBLAS currently has (0 when not loaded). */
@@ -58,7 +73,7 @@ public final class ThreadBudget implements AutoCloseable {
             try {
                 pool.parallelFor(count, body);
             } finally {
-                setBlasWidth(threads);
+                setBlasWidth(deterministic ? 1 : threads);
             }
         }
     }
@@ -76,7 +91,7 @@ public final class ThreadBudget implements AutoCloseable {
      * engine-parallel regions (OpenBLAS is already at one thread there) or with a budget of one thread.
      */
     public void fitBlasTo(long macs) {
-        if (!blas || threads == 1 || pool.insideTask()) {
+        if (!blas || threads == 1 || deterministic || pool.insideTask()) {
             return;
         }
         setBlasWidth(macs < BLAS_PARALLEL_MIN_MACS ? 1 : threads);

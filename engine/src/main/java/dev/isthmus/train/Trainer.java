@@ -161,11 +161,13 @@ public final class Trainer {
         long samples = 0;
         int batchIndex = 0;
         double lr = optimizer.lr();
+        long computeNanos = 0;
         train.startEpoch(epoch - 1);
         for (Batch b = train.next(); b != null; b = train.next(), batchIndex++) {
             for (Stochastic s : stochastic) {
                 s.reseed(seed * 0x9E3779B97F4A7C15L + globalStep);
             }
+            long c0 = System.nanoTime();
             Tensor out = model.forward(b.x());
             float l = loss.forward(out, b.y());
             if (!Float.isFinite(l)) {
@@ -180,6 +182,7 @@ public final class Trainer {
             if (accumulator.afterBackward() && scheduler != null && scheduler.interval() == LrScheduler.Interval.BATCH) {
                 scheduler.step();
             }
+            computeNanos += System.nanoTime() - c0;
             globalStep++;
             lossSum += (double) (l + penaltyValue) * b.size();
             samples += b.size();
@@ -206,6 +209,10 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         metrics.put("train_seconds", trainNanos / 1e9);
+        // Time of the training pass spent neither computing (forward, loss, backward, step) nor waiting for data:
+        // batch bookkeeping, listeners, logging. The budget for it is 3 % of the epoch.
+        metrics.put("overhead_pct", 100.0 * Math.max(0, trainNanos - computeNanos - train.waitNanos()) / trainNanos);
+        metrics.put("data_wait_pct", 100.0 * train.waitNanos() / trainNanos);
         return new EpochRecord(epoch, lossSum / Math.max(1, samples), valLoss, metrics, lr, seconds,
                 samples / (trainNanos / 1e9), waitSeconds);
     }

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Small products run on one OpenBLAS thread, large ones on the whole budget, engine-parallel regions on one. */
 class BlasWidthTest {
@@ -18,7 +18,7 @@ class BlasWidthTest {
     @Test
     void widthFollowsTheProductSize() {
         Engine e = Engine.configure(2, Engine.Backend.AUTO);
-        assumeTrue(e.openBlas().isPresent(), "OpenBLAS is not loaded here");
+        assertTrue(e.openBlas().isPresent(), "OpenBLAS must load in tests");
         ThreadBudget b = e.threads();
         b.fitBlasTo(ThreadBudget.BLAS_PARALLEL_MIN_MACS - 1);
         assertEquals(1, b.blasThreads());
@@ -39,6 +39,19 @@ class BlasWidthTest {
             assertEquals(1, b.blasThreads());
             assertEquals(7f, c.getFlat(0));
             assertEquals(22f, c.getFlat(3));
+        }
+    }
+
+    @Test
+    void deterministicModeKeepsOpenBlasOnOneThread() {
+        assertTrue(Engine.get().openBlas().isPresent(), "OpenBLAS must load in tests");
+        try (ThreadBudget b = new ThreadBudget(2, true, true)) {
+            assertTrue(b.deterministic());
+            assertEquals(1, b.blasThreads());
+            b.fitBlasTo(Long.MAX_VALUE);
+            assertEquals(1, b.blasThreads());
+            b.parallelFor(2, (start, end, worker) -> { });
+            assertEquals(1, b.blasThreads(), "still one thread after an engine-parallel region");
         }
     }
 }
