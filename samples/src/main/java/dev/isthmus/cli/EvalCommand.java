@@ -43,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
                 try (CalculatorData d = CalculatorData.generate(cfg, 0)) {
                     Reports.Regression r = Reports.regress(m.model(), d.test, m.scaler(ModelFile.Y_SCALER), batch);
                     System.out.println(r.line("test (original units)"));
-                    System.out.print(Reports.latency(r.perBatch(), r.perSample()));
+                    System.out.print(Reports.latency(r.perBatch(), r.perSample(), batch));
                     lastRegression = r;
                 }
                 return 0;

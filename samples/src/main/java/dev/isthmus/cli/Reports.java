@@ -24,11 +24,11 @@ final class Reports {
 
     /** Classification results on a test split. */
     record Classification(ConfusionMatrix cm, int[] predicted, LatencyRecorder.Summary perBatch,
-                          LatencyRecorder.Summary perSample) {
+                          LatencyRecorder.Summary perSample, int batch) {
         String text() {
             return "test accuracy " + String.format(Locale.ROOT, "%.4f", cm.accuracy()) + " on " + cm.total() + " samples\n\n"
                     + "classification report\n" + cm.report() + "\nconfusion matrix (rows: true, columns: predicted)\n"
-                    + cm.matrixString() + "\n" + latency(perBatch, perSample);
+                    + cm.matrixString() + "\n" + latency(perBatch, perSample, batch);
         }
     }
 
@@ -41,10 +41,10 @@ final class Reports {
         }
     }
 
-    static String latency(LatencyRecorder.Summary perBatch, LatencyRecorder.Summary perSample) {
+    static String latency(LatencyRecorder.Summary perBatch, LatencyRecorder.Summary perSample, int batch) {
         return String.format(Locale.ROOT, "inference latency: per sample (batch 1) %.4f ms (p50 %.4f ms); per batch of %d "
                         + "%.3f ms (p50 %.3f ms), %,.0f samples/s%n",
-                perSample.meanBatchMs(), perSample.p50BatchMs(), perBatch.batches() == 0 ? 0 : perBatch.samples() / perBatch.batches(),
+                perSample.meanBatchMs(), perSample.p50BatchMs(), batch,
                 perBatch.meanBatchMs(), perBatch.p50BatchMs(), perBatch.samplesPerSecond());
     }
 
@@ -70,7 +70,7 @@ final class Reports {
                     }
                 }
             }
-            return new Classification(cm, predicted, lat.summary(), perSample(model, test));
+            return new Classification(cm, predicted, lat.summary(), perSample(model, test), batch);
         } finally {
             model.train(was);
         }

@@ -10,6 +10,7 @@ import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.nn.Summary;
 import dev.isthmus.optim.Adam;
+import dev.isthmus.optim.CosineAnnealingLR;
 import dev.isthmus.optim.AdamW;
 import dev.isthmus.optim.Optimizer;
 import dev.isthmus.optim.SGD;
@@ -66,8 +67,12 @@ final class TrainCommand implements Callable<Integer> {
             converter = OptConverter.class)
     Opt optimizer;
 
-    @Option(names = "--lr", description = "Learning rate (default: 1e-3).")
+    @Option(names = "--lr", description = "Learning rate (default: 1e-3, lenet5 2e-3).")
     Double lr;
+
+    @Option(names = "--schedule", description = "Learning-rate schedule: cosine (annealed to 0 over the epochs) or none "
+            + "(default: ${DEFAULT-VALUE}).", defaultValue = "cosine")
+    String schedule;
 
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
     double momentum;
@@ -141,6 +146,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     Result lastResult;
+    private boolean cosine;
 
     @Override
     public Integer call() throws Exception {
@@ -156,6 +162,11 @@ final class TrainCommand implements Callable<Integer> {
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw usage("--lr must be a positive number, got " + rate);
         }
+        cosine = switch (schedule.trim().toLowerCase(Locale.ROOT)) {
+            case "cosine" -> true;
+            case "none", "constant" -> false;
+            default -> throw usage("unknown --schedule '" + schedule + "'; use cosine or none");
+        };
         if (patience < 0) {
             throw usage("--patience must be >= 0, got " + patience);
         }
@@ -237,8 +248,12 @@ final class TrainCommand implements Callable<Integer> {
                     Map<String, String> meta, Path dir, int ep, int b, double rate, boolean aug) throws IOException {
         Files.createDirectories(dir);
         Path checkpoint = dir.resolve("checkpoint.safetensors");
-        Trainer.Builder tb = Trainer.builder(net, loss, optimizer(net, rate)).epochs(ep).seed(seed)
+        Optimizer opt = optimizer(net, rate);
+        Trainer.Builder tb = Trainer.builder(net, loss, opt).epochs(ep).seed(seed)
                 .listener(ConsoleProgress.create()).checkpoint(checkpoint).architecture(meta);
+        if (cosine) {
+            tb.scheduler(new CosineAnnealingLR(opt, ep));
+        }
         if (calc != null) {
             tb.regression();
         } else {
@@ -253,7 +268,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("resumed from " + resume + " after epoch " + trainer.history().lastEpoch());
         }
         System.out.printf(Locale.ROOT, "model %s: %,d parameters; %s lr %.3g, batch %d, %d epochs, seed %d%s; %d threads%n",
-                model.cliName, net.parameterCount(), optimizer.name().toLowerCase(Locale.ROOT), rate, b, ep, seed,
+                model.cliName, net.parameterCount(), optimizer.name().toLowerCase(Locale.ROOT) + (cosine ? " (cosine)" : ""), rate, b, ep, seed,
                 aug ? ", augmentation (crop pad 2, translate 1" + (flip ? ", flip" : "") + ")" : "",
                 Engine.get().threads().threads());
         DataLoader.Builder lb = DataLoader.builder(train).batchSize(b).shuffle(true).seed(seed);
@@ -284,7 +299,7 @@ final class TrainCommand implements Callable<Integer> {
         StringBuilder report = new StringBuilder();
         report.append("isthmus train ").append(model.cliName).append('\n');
         report.append(String.format(Locale.ROOT, "model: %s, %,d parameters; optimizer %s, lr %.3g, batch %d, epochs %d (ran %d)%s, seed %d%n",
-                model.cliName, net.parameterCount(), optimizer.name().toLowerCase(Locale.ROOT), rate, b, ep, history.lastEpoch(),
+                model.cliName, net.parameterCount(), optimizer.name().toLowerCase(Locale.ROOT) + (cosine ? " (cosine schedule)" : ""), rate, b, ep, history.lastEpoch(),
                 trainer.stoppedEarly() ? ", stopped early (best epoch " + trainer.bestEpoch() + ")" : "", seed));
         report.append(String.format(Locale.ROOT, "training time: %.1f s; %,.0f %s/s; %d threads, %s%n", trainSeconds, samplesPerSec,
                 calc != null ? "samples" : "images", Engine.get().threads().threads(), Engine.get().gemm().name()));
@@ -303,7 +318,7 @@ final class TrainCommand implements Callable<Integer> {
             report.append(r.line("test (original units)")).append('\n');
             report.append(g.line(String.format(Locale.ROOT, "generalisation to %d..%d (never seen)", calc.config.high(),
                     calc.config.high() + span))).append('\n');
-            report.append(Reports.latency(r.perBatch(), r.perSample()));
+            report.append(Reports.latency(r.perBatch(), r.perSample(), b));
             if (Plots.available()) {
                 Plots.predictionsVsTruth(r.truth(), r.predicted(), dir.resolve("predictions-vs-truth.png"));
             }
