@@ -61,7 +61,13 @@ class CliProjectsTest {
         CliRunner.Run ev = CliRunner.run("eval", out.resolve("model.safetensors").toString());
         assertEquals(0, ev.code(), ev.err());
         Reports.Regression again = ev.<EvalCommand>command("eval").lastRegression;
-        assertArrayEquals(r.regression().predicted(), again.predicted());
+        // eval batches by 64, training by 32: the GEMM may round differently in the last bits
+        float[] before = r.regression().predicted();
+        assertEquals(before.length, again.predicted().length);
+        for (int i = 0; i < before.length; i++) {
+            assertEquals(before[i], again.predicted()[i], 1e-4 * Math.abs(before[i]) + 1e-4, "test sample " + i);
+        }
+        assertEquals(r.regression().metrics().r2(), again.metrics().r2(), 1e-6);
 
         CliRunner.Run p = CliRunner.run("predict", out.resolve("checkpoint.safetensors").toString(), "30,40");
         assertEquals(0, p.code(), p.err());
@@ -73,12 +79,13 @@ class CliProjectsTest {
     @Test
     void digitsMlpArtefactsReloadAndPredictTheSame() throws Exception {
         Path out = tmp.resolve("mlp");
-        CliRunner.Run run = CliRunner.run("train", "mlp", "--epochs", "2", "--limit", "512", "--out", out.toString());
+        CliRunner.Run run = CliRunner.run("train", "mlp", "--epochs", "3", "--limit", "1024", "--batch", "32",
+                "--out", out.toString());
         assertEquals(0, run.code(), run.err());
         TrainCommand.Result r = run.<TrainCommand>command("train").lastResult;
-        assertEquals(512, r.classification().cm().total());
+        assertEquals(1024, r.classification().cm().total());
         assertTrue(r.classification().cm().accuracy() > 0.3, "accuracy " + r.classification().cm().accuracy());
-        assertArtefacts(out, "accuracy.png", 2);
+        assertArtefacts(out, "accuracy.png", 3);
         String metrics = Files.readString(out.resolve("metrics.txt"));
         for (String s : List.of("precision", "recall", "f1-score", "confusion matrix", "class distribution", "training time",
                 "per sample", "images/s")) {
@@ -86,7 +93,7 @@ class CliProjectsTest {
         }
 
         for (String file : List.of("model.safetensors", "checkpoint.safetensors")) {
-            CliRunner.Run ev = CliRunner.run("eval", out.resolve(file).toString(), "--limit", "512");
+            CliRunner.Run ev = CliRunner.run("eval", out.resolve(file).toString(), "--limit", "1024", "--batch", "32");
             assertEquals(0, ev.code(), ev.err());
             assertArrayEquals(r.classification().predicted(), ev.<EvalCommand>command("eval").lastClassification.predicted(), file);
         }
@@ -188,7 +195,7 @@ class CliProjectsTest {
 
     /** The first {@code n} test images of the limited bundled split, as a raw IDX file. */
     private static void writeIdx(Path file, int n) throws Exception {
-        try (ImageData d = ImageData.load(null, 512)) {
+        try (ImageData d = ImageData.load(null, 1024)) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);
             out.writeInt(0x00000803);
@@ -205,7 +212,7 @@ class CliProjectsTest {
     }
 
     private static void writePng(Path file, int index) throws Exception {
-        try (ImageData d = ImageData.load(null, 512)) {
+        try (ImageData d = ImageData.load(null, 1024)) {
             float[] v = pixels(d.test(), index);
             BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
             for (int i = 0; i < 784; i++) {
