@@ -8,7 +8,6 @@ import dev.isthmus.loss.Loss;
 import dev.isthmus.loss.MSELoss;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.Sequential;
-import dev.isthmus.nn.Summary;
 import dev.isthmus.optim.Adam;
 import dev.isthmus.optim.CosineAnnealingLR;
 import dev.isthmus.optim.AdamW;
@@ -250,7 +249,7 @@ final class TrainCommand implements Callable<Integer> {
         Path checkpoint = dir.resolve("checkpoint.safetensors");
         Optimizer opt = optimizer(net, rate);
         Trainer.Builder tb = Trainer.builder(net, loss, opt).epochs(ep).seed(seed)
-                .listener(ConsoleProgress.create()).checkpoint(checkpoint).architecture(meta);
+                .listener(progress(calc != null)).checkpoint(checkpoint).architecture(meta);
         if (cosine) {
             tb.scheduler(new CosineAnnealingLR(opt, ep));
         }
@@ -345,8 +344,20 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** For the summary lines of a model this command trains. */
-    static Summary summary(Sequential net, int[] shape, int batch) {
-        return Summary.of(net, shape, batch);
+    /** Progress as {@link ConsoleProgress#create()} chooses it, throughput in samples/s for the calculator. */
+    private static ConsoleProgress progress(boolean samples) {
+        if (!samples) {
+            return ConsoleProgress.create();
+        }
+        String setting = System.getProperty("isthmus.progress", System.getenv("ISTHMUS_PROGRESS"));
+        ConsoleProgress.Mode mode = ConsoleProgress.Mode.AUTO;
+        if (setting != null) {
+            try {
+                mode = ConsoleProgress.Mode.valueOf(setting.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException ignored) {
+                // ConsoleProgress.create() reports unknown settings; auto here
+            }
+        }
+        return ConsoleProgress.create(mode, System.out, "samples/s");
     }
 }
