@@ -153,7 +153,9 @@ class CliProjectsTest {
 
         Path partial = tmp.resolve("partial");
         Files.createDirectories(partial);
+        assertOneLineFailure(CliRunner.run("train", "lenet5", "--data", partial.toString()), 1, "missing data file");
         assertOneLineFailure(CliRunner.run("eval", partial.resolve("x.safetensors").toString()), 1, "not found");
+        assertOneLineFailure(CliRunner.run("train", "alexnet"), 1, "alexnet-small");
         Files.writeString(partial.resolve("junk.safetensors"), "not a safetensors file");
         assertOneLineFailure(CliRunner.run("predict", partial.resolve("junk.safetensors").toString(), "1,2"), 1, "junk.safetensors");
 
