@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Epochs (default: per model; 10 for images, 40 for the calculator).")
     Integer epochs;
 
-    @Option(names = "--batch", description = "Mini-batch size (default: 64, calculator 32).")
+    @Option(names = "--batch", description = "Mini-batch size (default: 64; mlp and calculator 32).")
     Integer batch;
 
     @Option(names = "--optimizer", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).", defaultValue = "adam",
