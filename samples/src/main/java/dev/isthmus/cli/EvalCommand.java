@@ -1,0 +1,62 @@
+package dev.isthmus.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code isthmus eval FILE}: rebuilds the model from the file's architecture metadata, evaluates it on the test
+ * split of the data (by default the data it was trained on, as recorded in the file) and prints the report.
+ */
+@Command(name = "eval", description = "Evaluate a model file (model.safetensors or checkpoint.safetensors) on the test split.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
+    Path file;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "IDX directory or 'fashion-mnist' (default: the data recorded in the file).")
+    String data;
+
+    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+    int batch;
+
+    @Option(names = "--limit", hidden = true, description = "Cap the test split at N samples.", defaultValue = "0")
+    int limit;
+
+    @Option(names = "--verbose", description = "Stack traces on errors.")
+    boolean verbose;
+
+    Reports.Classification lastClassification;
+    Reports.Regression lastRegression;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ModelFile.Loaded m = ModelFile.load(file)) {
+            System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + file + " ("
+                    + String.format("%,d", m.model().parameterCount()) + " parameters)");
+            if (m.regression()) {
+                CalculatorData.Config cfg = CalculatorData.Config.fromJson(m.metadata().getOrDefault(ModelFile.CALCULATOR, "{}"));
+                try (CalculatorData d = CalculatorData.generate(cfg, 0)) {
+                    Reports.Regression r = Reports.regress(m.model(), d.test, m.scaler(ModelFile.Y_SCALER), batch);
+                    System.out.println(r.line("test (original units)"));
+                    System.out.print(Reports.latency(r.perBatch(), r.perSample(), batch));
+                    lastRegression = r;
+                }
+                return 0;
+            }
+            String spec = data != null ? data : m.metadata().get(ModelFile.DATA);
+            try (ImageData d = ImageData.load(spec, limit)) {
+                List<String> names = m.classNames() != null && m.classNames().size() == d.numClasses() ? m.classNames() : d.classNames();
+                System.out.println("data: " + d.description());
+                Reports.Classification c = Reports.classify(m.model(), d.test(), names, batch);
+                System.out.print(c.text());
+                lastClassification = c;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.data.Idx;
+import dev.isthmus.data.MinMaxScaler;
+import dev.isthmus.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code isthmus predict FILE INPUT}: for an image model, INPUT is an IDX images file (every image is classified,
+ * the first {@code --max} printed) or a PNG/JPEG/BMP/GIF picture, made grayscale and resized to 28x28 (inverted
+ * when its background is light, since MNIST draws light strokes on black); for the calculator, two numbers
+ * like {@code 3,4}.
+ */
+@Command(name = "predict", description = "Predict with a model file: an IDX file or image for image models, 'A,B' for the calculator.")
+final class PredictCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
+    Path file;
+
+    @Parameters(index = "1", paramLabel = "INPUT", description = "IDX images file, an image file, or 'A,B' for the calculator.")
+    String input;
+
+    @Option(names = "--max", description = "Images of an IDX file to print (default: ${DEFAULT-VALUE}).", defaultValue = "10")
+    int max;
+
+    @Option(names = "--top", description = "Classes to print per image, most probable first (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    int top;
+
+    @Option(names = "--verbose", description = "Stack traces on errors.")
+    boolean verbose;
+
+    /** The last predictions (class index per image, or the calculator's value), for the tests. */
+    final List<Double> predictions = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        try (ModelFile.Loaded m = ModelFile.load(file)) {
+            if (m.regression()) {
+                return calculator(m);
+            }
+            int[] shape = m.inputShape();
+            if (shape.length != 3 || shape[0] != 1) {
+                throw new CliException("predict handles 1-channel image models; " + file + " expects " + java.util.Arrays.toString(shape));
+            }
+            Path p = Path.of(input);
+            if (!Files.isRegularFile(p)) {
+                throw new CliException("input file not found: " + input);
+            }
+            List<String> names = m.classNames();
+            Tensor images = isIdx(p) ? Idx.readImages(p) : picture(p, shape[1], shape[2]);
+            try (images) {
+                if (images.dim(2) != shape[1] || images.dim(3) != shape[2]) {
+                    throw new CliException(input + " holds " + images.dim(2) + "x" + images.dim(3) + " images; the model expects "
+                            + shape[1] + "x" + shape[2]);
+                }
+                int n = images.dim(0);
+                Tensor out = m.model().forward(images);
+                int classes = out.dim(1);
+                float[] all = out.toArray();
+                for (int i = 0; i < n; i++) {
+                    float[] logits = java.util.Arrays.copyOfRange(all, i * classes, (i + 1) * classes);
+                    float[] prob = Reports.softmax(logits);
+                    int best = Reports.argmax(out, i);
+                    predictions.add((double) best);
+                    if (i < max) {
+                        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s%s: %s (%.1f%%)",
+                                n > 1 ? "image " : "", n > 1 ? Integer.toString(i) : p.getFileName().toString(),
+                                name(names, best), 100 * prob[best]));
+                        Integer[] order = new Integer[classes];
+                        for (int c = 0; c < classes; c++) {
+                            order[c] = c;
+                        }
+                        java.util.Arrays.sort(order, (a, b) -> Float.compare(prob[b], prob[a]));
+                        sb.append("   [");
+                        for (int r = 0; r < Math.min(top, classes); r++) {
+                            sb.append(r > 0 ? ", " : "").append(name(names, order[r]))
+                                    .append(String.format(Locale.ROOT, " %.3f", prob[order[r]]));
+                        }
+                        System.out.println(sb.append(']'));
+                    }
+                }
+                if (n > max) {
+                    System.out.println("... " + (n - max) + " more images classified (use --max to print them)");
+                }
+            }
+            return 0;
+        }
+    }
+
+    private static String name(List<String> names, int c) {
+        return names != null && c < names.size() ? names.get(c) : Integer.toString(c);
+    }
+
+    private int calculator(ModelFile.Loaded m) {
+        String[] parts = input.split(",");
+        float[] ab = new float[2];
+        try {
+            if (parts.length != 2) {
+                throw new NumberFormatException();
+            }
+            ab[0] = Float.parseFloat(parts[0].trim());
+            ab[1] = Float.parseFloat(parts[1].trim());
+        } catch (NumberFormatException e) {
+            throw new CliException("the calculator takes two numbers like 3,4; got '" + input + "'");
+        }
+        MinMaxScaler xs = m.scaler(ModelFile.X_SCALER);
+        MinMaxScaler ys = m.scaler(ModelFile.Y_SCALER);
+        try (Tensor x = Tensor.of(ab.clone(), 1, 2)) {
+            xs.transform(x);
+            float[] y = m.model().forward(x).toArray();
+            Reports.inverse(ys, y);
+            CalculatorData.Config cfg = CalculatorData.Config.fromJson(m.metadata().getOrDefault(ModelFile.CALCULATOR, "{}"));
+            System.out.printf(Locale.ROOT, "%s %s %s = %.4f  (exact %s)%n", fmt(ab[0]), cfg.op() == CalculatorData.Op.ADD ? "+" : "*",
+                    fmt(ab[1]), y[0], fmt(cfg.op().apply(ab[0], ab[1])));
+            predictions.add((double) y[0]);
+        }
+        return 0;
+    }
+
+    private static String fmt(float v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Float.toString(v);
+    }
+
+    private static boolean isIdx(Path p) throws IOException {
+        byte[] head = new byte[4];
+        try (var in = Files.newInputStream(p)) {
+            if (in.readNBytes(head, 0, 4) < 4) {
+                return false;
+            }
+        }
+        boolean gzip = (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+        boolean idx = head[0] == 0 && head[1] == 0 && head[2] == 0x08;
+        return gzip || idx;
+    }
+
+    /** A picture as a [1, 1, rows, cols] tensor in [0, 1], light strokes on dark as in MNIST. */
+    private static Tensor picture(Path p, int rows, int cols) throws IOException {
+        BufferedImage src = ImageIO.read(p.toFile());
+        if (src == null) {
+            throw new CliException(p + " is neither an IDX file nor an image format Java can read (PNG, JPEG, BMP, GIF)");
+        }
+        BufferedImage gray = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = gray.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, cols, rows, null);
+        g.dispose();
+        float[] v = new float[rows * cols];
+        double mean = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                v[r * cols + c] = (gray.getRaster().getSample(c, r, 0) & 0xff) / 255f;
+                mean += v[r * cols + c];
+            }
+        }
+        if (mean / v.length > 0.5) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = 1 - v[i];
+            }
+        }
+        return Tensor.of(v, 1, 1, rows, cols);
+    }
+}
