@@ -168,6 +168,9 @@ class CliProjectsTest {
         assertEquals(2, CliRunner.run("train", "mlp", "--lr", "fast").code());
         assertEquals(2, CliRunner.run("train", "mlp", "--optimizer", "rmsprop").code());
         assertEquals(2, CliRunner.run("frobnicate").code());
+        CliRunner.Run bench = CliRunner.run("bench", "--threads", "-1");
+        assertEquals(2, bench.code());
+        assertTrue(bench.err().contains("--threads must be >= 0"), bench.err());
     }
 
     private static void assertOneLineFailure(CliRunner.Run run, int code, String fragment) {
