@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  */
 enum ModelKind {
     CALCULATOR("calculator", new int[]{2}, false, 40, 32, 1e-3),
-    MLP("mlp", new int[]{1, 28, 28}, true, 10, 32, 1e-3),
+    MLP("mlp", new int[]{1, 28, 28}, true, 10, 32, 2e-3),
     LENET5("lenet5", new int[]{1, 28, 28}, true, 10, 64, 2e-3),
     ALEXNET("alexnet", new int[]{3, 224, 224}, true, 10, 64, 1e-3),
     ALEXNET_SMALL("alexnet-small", new int[]{1, 28, 28}, true, 10, 64, 1e-3);

@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
             converter = OptConverter.class)
     Opt optimizer;
 
-    @Option(names = "--lr", description = "Learning rate (default: 1e-3, lenet5 2e-3).")
+    @Option(names = "--lr", description = "Learning rate (default: 1e-3; mlp and lenet5 2e-3).")
     Double lr;
 
     @Option(names = "--schedule", description = "Learning-rate schedule: cosine (annealed to 0 over the epochs) or none "
