@@ -80,6 +80,10 @@ public final class Pooling {
         }
         boolean vector = vec && ow >= L && (long) h * w < (1 << 24);
         boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
+        if (!vector && pairWindows(kh, kw, sh, sw, ph, pw)) {
+            pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX);
+            return;
+        }
         if (vector && !pair) {
             checkScratch("max pool", scratch, scratchOff, scratchSize(h, w, sh, sw, ph, pw));
         }
@@ -211,6 +215,10 @@ public final class Pooling {
         check("avg pool", x, xOff, y, yOff, planes, h, w, oh, ow);
         boolean vector = vec && ow >= L;
         boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
+        if (!vector && pairWindows(kh, kw, sh, sw, ph, pw)) {
+            pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN);
+            return;
+        }
         if (vector && !pair) {
             checkScratch("avg pool", scratch, scratchOff, scratchSize(h, w, sh, sw, ph, pw));
         }
@@ -488,6 +496,41 @@ public final class Pooling {
                 } else {
                     FloatVector sum = a.add(b).add(c).add(d);
                     (op == PairOp.MEAN ? sum.div(4f) : sum).intoMemorySegment(y, at, NO);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #pairReduce} one output at a time over {@code planes} planes {@code [h, w]} (short rows, or no
+     * vectors), with the same comparisons and sums. One flat loop over all outputs of all planes: loops over
+     * rows of a few outputs would cost more in loop set-up than in work.
+     */
+    private static void pairReduceScalar(MemorySegment x, long xOff, int planes, int h, int w, int oh, int ow,
+                                         MemorySegment y, long yOff, int[] argmax, int argOff, PairOp op) {
+        int total = Math.toIntExact((long) planes * oh * ow);
+        int ox = 0, oy = 0;
+        long plane = xOff;
+        for (int i = 0; i < total; i++) {
+            int top = 2 * oy * w + 2 * ox;
+            long r0 = plane + top, r1 = r0 + w;
+            float a = x.getAtIndex(F, r0), b = x.getAtIndex(F, r0 + 1);
+            float c = x.getAtIndex(F, r1), d = x.getAtIndex(F, r1 + 1);
+            if (op == PairOp.MAX) {
+                boolean tb = b > a || b != b, td = d > c || d != d;
+                float m0 = tb ? b : a, m1 = td ? d : c;
+                boolean t = m1 > m0 || m1 != m1;
+                y.setAtIndex(F, yOff + i, t ? m1 : m0);
+                argmax[argOff + i] = t ? top + w + (td ? 1 : 0) : top + (tb ? 1 : 0);
+            } else {
+                float sum = a + b + c + d;
+                y.setAtIndex(F, yOff + i, op == PairOp.MEAN ? sum / 4f : sum);
+            }
+            if (++ox == ow) {
+                ox = 0;
+                if (++oy == oh) {
+                    oy = 0;
+                    plane += (long) h * w;
                 }
             }
         }
