@@ -2,7 +2,7 @@
 # GEMM benchmarks, one command: builds the bench module, compiles the C baseline against the OpenBLAS
 # the JVM loads, runs the C program and JMH shape by shape (interleaved, so both sides see the same
 # machine load), and prints a Markdown report (GFLOP/s, FFM/C, Vector API/OpenBLAS, ns per call at
-# n = 8, the issue's targets). Full mode takes about 10 minutes on 2 cores, --quick under 3.
+# n = 8, the issue's targets). Full mode takes about 10-12 minutes on 2 quiet cores, --quick about 3.
 #
 #   bench/run-gemm.sh [--quick] [--shapes SQ_8,SQ_512,...] [--save] [--no-build]
 #
@@ -46,6 +46,9 @@ jdk=$(find_jdk) || { echo "run-gemm: needs a JDK 25 or newer and none was found:
 command -v gcc >/dev/null || { echo "run-gemm: needs gcc to compile the C baseline (bench/src/main/c/sgemm_bench.c)." >&2; exit 2; }
 
 if [ "$build" = 1 ]; then
+  # copy-dependencies keeps a jar in bench/target/lib that is newer than the one just built (one another
+  # checkout installed into ~/.m2, say): start from an empty lib so the run uses this checkout's engine
+  rm -rf bench/target/lib
   echo "run-gemm: building (mvn -pl bench -am package -DskipTests)..." >&2
   # shellcheck disable=SC2086
   mvn -B -q -ntp ${ISTHMUS_MVN_FLAGS:-} -pl bench -am package -DskipTests >&2
@@ -59,31 +62,59 @@ out="bench/target/gemm"
 rm -rf "$out"
 mkdir -p "$out"
 lib=$(java_report blas)
+min_macs=$(java_report parallel-min-macs)
 gcc -O2 -std=c11 -Wall -o "$out/sgemm_bench" bench/src/main/c/sgemm_bench.c -ldl
 
+# The Vector API GEMM gets a long JMH warm-up: until C2 has compiled its kernels they run in C1 code or
+# the interpreter, where each vector operation allocates and costs microseconds. In a fresh JVM on the
+# busy 2-core machine the per-image convolution shapes took 4-5 s to get there (the first operations
+# ~300x slower). OpenBLAS through FFM is steady after well under a second.
 if [ "$mode" = quick ]; then
-  jmh_opts=(-f 1 -wi 2 -w 300ms -i 5 -r 100ms)
-  c_opts=(--warmup-ms 600 --sample-ms 100 --samples 5)
-  settings="quick: JMH 1 fork, 2 x 300 ms warm-up, 5 x 100 ms measurement; C 600 ms warm-up, 5 samples of >= 100 ms"
+  blas_opts=(-f 1 -wi 2 -w 500ms -i 5 -r 100ms)
+  vec_opts=(-f 1 -wi 5 -w 1s -i 5 -r 100ms)
+  c_opts=(--warmup-ms 1000 --sample-ms 100 --samples 5)
+  settings="quick: JMH 1 fork, warm-up 2 x 500 ms (OpenBLAS) or 5 x 1 s (Vector API), 5 x 100 ms measurement; C 1 s warm-up, 5 samples of >= 100 ms"
 else
-  jmh_opts=(-f 1 -wi 3 -w 500ms -i 10 -r 200ms)
-  c_opts=(--warmup-ms 1500 --sample-ms 200 --samples 10)
-  settings="full: JMH 1 fork, 3 x 500 ms warm-up, 10 x 200 ms measurement; C 1500 ms warm-up, 10 samples of >= 200 ms"
+  blas_opts=(-f 1 -wi 3 -w 1s -i 10 -r 200ms)
+  vec_opts=(-f 1 -wi 8 -w 1s -i 10 -r 200ms)
+  c_opts=(--warmup-ms 2000 --sample-ms 200 --samples 10)
+  settings="full: JMH 1 fork, warm-up 3 x 1 s (OpenBLAS) or 8 x 1 s (Vector API), 10 x 200 ms measurement; C 2 s warm-up, 10 samples of >= 200 ms"
 fi
 settings="$settings; figures are medians of the measurement iterations / samples; JMH average-time mode with -prof gc; each shape's C run and JMH runs back to back, threads 1 and 2"
 
+# Runs JMH into $out/jmh-NAME.json. JMH refuses to start while another JMH run holds /tmp/jmh.lock (another
+# benchmark on this machine, which would disturb the figures anyway): wait for it rather than fail.
+run_jmh() {
+  local name="$1" include="$2"; shift 2
+  local attempt
+  for attempt in $(seq 1 90); do
+    if "${java[@]}" -cp "$cp" org.openjdk.jmh.Main "$include" "$@" -prof gc -rf json -rff "$out/jmh-$name.json" \
+        >"$out/jmh-$name.log" 2>&1; then
+      jmh_files+=("$out/jmh-$name.json")
+      return 0
+    fi
+    if grep -q 'Unable to acquire the JMH lock' "$out/jmh-$name.log" && [ "$attempt" -lt 90 ]; then
+      [ "$attempt" = 1 ] && echo "run-gemm: another JMH run holds /tmp/jmh.lock; waiting for it (up to 15 min)" >&2
+      sleep 10
+      continue
+    fi
+    echo "run-gemm: JMH failed ($name); see $out/jmh-$name.log" >&2
+    tail -20 "$out/jmh-$name.log" >&2
+    exit 1
+  done
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-"$out/sgemm_bench" --lib "$lib" --fma-peak-ms 400 </dev/null >"$out/c.txt"
+"$out/sgemm_bench" --lib "$lib" --parallel-min-macs "$min_macs" --fma-peak-ms 400 </dev/null >"$out/c.txt"
 jmh_files=()
 for shape in $(java_report shapes "$shapes" | tr ',' ' '); do
   echo "run-gemm: $shape" >&2
-  java_report spec "$shape" | "$out/sgemm_bench" --lib "$lib" --threads 1,2 "${c_opts[@]}" | grep '^RESULT' >>"$out/c.txt"
-  include='GemmBenchmark'
-  [ "$shape" = SQ_8 ] && include='GemmBenchmark|GemmCallBenchmark'
-  "${java[@]}" -cp "$cp" org.openjdk.jmh.Main "$include" -p shape="$shape" -p threads=1,2 "${jmh_opts[@]}" \
-    -prof gc -rf json -rff "$out/jmh-$shape.json" >"$out/jmh-$shape.log" 2>&1 \
-    || { echo "run-gemm: JMH failed for $shape; see $out/jmh-$shape.log" >&2; tail -20 "$out/jmh-$shape.log" >&2; exit 1; }
-  jmh_files+=("$out/jmh-$shape.json")
+  java_report spec "$shape" | "$out/sgemm_bench" --lib "$lib" --threads 1,2 --parallel-min-macs "$min_macs" "${c_opts[@]}" | grep '^RESULT' >>"$out/c.txt"
+  include='GemmBenchmark.openblas'
+  # n = 8 also times the raw downcalls (quick mode: only the bindings' own cblas_sgemm)
+  [ "$shape" = SQ_8 ] && include="$include|GemmCallBenchmark$([ "$mode" = quick ] && echo .cblasCritical)"
+  run_jmh "$shape-openblas" "$include" -p shape="$shape" -p threads=1,2 "${blas_opts[@]}"
+  run_jmh "$shape-vector" 'GemmBenchmark.vector' -p shape="$shape" -p threads=1,2 "${vec_opts[@]}"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 

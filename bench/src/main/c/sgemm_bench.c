@@ -4,7 +4,7 @@
  * library the JVM loaded, so both sides call the same code with the same thread count.
  *
  *   sgemm_bench --lib PATH [--threads 1,2] [--warmup-ms 1500] [--sample-ms 200] [--samples 10]
- *               [--fma-peak-ms MS] < shapes
+ *               [--parallel-min-macs N] [--fma-peak-ms MS] < shapes
  *
  * Each line on stdin is one problem, as GemmShape.specLine() prints it:
  *   NAME transA transB m n k count aStride bStride cStride beta
@@ -13,8 +13,10 @@
  * Timing mirrors a JMH average-time run: a warm-up of warmup-ms, then `samples` samples of about
  * sample-ms each; a sample's figure is its time divided by the operations it completed. The clock is
  * read once per batch of operations sized to take >= 20 us, so it adds nothing measurable at n = 8.
- * Output, one line per (problem, thread count):
- *   RESULT NAME THREADS MEDIAN_NS_PER_OP MIN_NS_PER_OP SAMPLES OPS
+ * With --parallel-min-macs N, products of fewer than N multiply-adds run on one OpenBLAS thread whatever
+ * the thread count, as the engine's ThreadBudget.fitBlasTo does, so both sides run the same threads.
+ * Output, one line per (problem, thread count), BLAS_THREADS being the count OpenBLAS was given:
+ *   RESULT NAME THREADS MEDIAN_NS_PER_OP MIN_NS_PER_OP SAMPLES OPS BLAS_THREADS
  * With --fma-peak-ms MS it first measures one core's FP32 FMA throughput with AVX2 (12 independent
  * chains of 256-bit FMAs, enough to fill two pipes) and prints FMA_PEAK_1T GFLOPS, a check on the
  * peak the report derives from /proc/cpuinfo (a hypervisor may present a different CPU model).
@@ -162,6 +164,7 @@ static int cmp_double(const void *x, const void *y) {
 int main(int argc, char **argv) {
     const char *lib = NULL, *threads_arg = "1";
     double warmup_ms = 1500, sample_ms = 200, peak_ms = 0;
+    long parallel_min_macs = 0;
     int samples = 10;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--lib") && i + 1 < argc) {
@@ -172,12 +175,14 @@ int main(int argc, char **argv) {
             warmup_ms = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--sample-ms") && i + 1 < argc) {
             sample_ms = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--parallel-min-macs") && i + 1 < argc) {
+            parallel_min_macs = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--fma-peak-ms") && i + 1 < argc) {
             peak_ms = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--samples") && i + 1 < argc) {
             samples = atoi(argv[++i]);
         } else {
-            die("usage: sgemm_bench --lib PATH [--threads 1,2] [--warmup-ms MS] [--sample-ms MS] [--samples N] [--fma-peak-ms MS] < shapes",
+            die("usage: sgemm_bench --lib PATH [--threads 1,2] [--warmup-ms MS] [--sample-ms MS] [--samples N] [--parallel-min-macs N] [--fma-peak-ms MS] < shapes",
                 NULL);
         }
     }
@@ -199,7 +204,7 @@ int main(int argc, char **argv) {
         die("the library does not export cblas_sgemm, openblas_set_num_threads, openblas_get_config and "
             "openblas_get_corename", lib);
     }
-    printf("LIB %s\nCONFIG %s\nCORE %s\n", lib, config(), core());
+    printf("LIB %s\nCONFIG %s\nCORE %s\nPARALLEL_MIN_MACS %ld\n", lib, config(), core(), parallel_min_macs);
     if (peak_ms > 0) {
         printf("FMA_PEAK_1T %.2f\n", fma_peak(peak_ms));
     }
@@ -233,7 +238,8 @@ int main(int argc, char **argv) {
         p.b = filled((long) (s.count - 1) * s.bs + (long) s.k * s.n, &state, 1);
         p.c = filled((long) (s.count - 1) * s.cs + (long) s.m * s.n, &state, 0);
         for (int t = 0; t < nthreads; t++) {
-            set_threads(threads[t]);
+            int blas_threads = (long) s.m * s.n * s.k < parallel_min_macs ? 1 : threads[t];
+            set_threads(blas_threads);
             long ops;
             double per_op = timed(&p, 1, warmup_ms > 0 ? warmup_ms : 1e-6, &ops);
             long batch = per_op >= 20000.0 ? 1 : (long) (20000.0 / per_op) + 1;
@@ -245,7 +251,8 @@ int main(int argc, char **argv) {
             qsort(figures, (size_t) samples, sizeof(double), cmp_double);
             double median = samples % 2 ? figures[samples / 2]
                                         : 0.5 * (figures[samples / 2 - 1] + figures[samples / 2]);
-            printf("RESULT %s %d %.3f %.3f %d %ld\n", s.name, threads[t], median, figures[0], samples, total);
+            printf("RESULT %s %d %.3f %.3f %d %ld %d\n", s.name, threads[t], median, figures[0], samples, total,
+                   blas_threads);
             fflush(stdout);
         }
         free(p.a);

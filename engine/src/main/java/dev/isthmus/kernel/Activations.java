@@ -205,7 +205,7 @@ public final class Activations {
                 store(e, y, off + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc);
         }
         for (; i < cols; i++) {
             float e = (float) Math.exp(x.getAtIndex(F, off + i) - shift);
@@ -249,7 +249,7 @@ public final class Activations {
                 for (; i < b; i += L) {
                     acc = load(dy, off + i).fma(load(y, off + i), acc);
                 }
-                dot = acc.reduceLanes(VectorOperators.ADD);
+                dot = Lanes.sum(acc);
             }
             for (; i < cols; i++) {
                 dot += (double) dy.getAtIndex(F, off + i) * y.getAtIndex(F, off + i);

@@ -104,7 +104,7 @@ final class GemmDirect {
                     FloatVector av = FloatVector.fromMemorySegment(S, a, (aRow + p) * Float.BYTES, LE);
                     acc = av.fma(FloatVector.fromMemorySegment(S, b, (bRow + p) * Float.BYTES, LE), acc);
                 }
-                sum = acc.reduceLanes(VectorOperators.ADD);
+                sum = Lanes.sum(acc);
                 for (; p < k; p++) {
                     sum = Math.fma(a.getAtIndex(F, aRow + p), b.getAtIndex(F, bRow + p), sum);
                 }

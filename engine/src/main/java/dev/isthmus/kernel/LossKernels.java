@@ -55,7 +55,7 @@ public final class LossKernels {
                 FloatVector d = load(x, i).sub(load(t, i));
                 acc = d.fma(d, acc);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         for (; i < n; i++) {
             float d = at(x, i) - at(t, i);
@@ -75,7 +75,7 @@ public final class LossKernels {
             for (; i < end; i += L) {
                 acc = acc.add(load(x, i).sub(load(t, i)).abs());
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         for (; i < n; i++) {
             total += Math.abs(at(x, i) - at(t, i));
@@ -98,7 +98,7 @@ public final class LossKernels {
                 FloatVector l1x = one.sub(xv).lanewise(VectorOperators.LOG).max(LOG_CLAMP);
                 acc = acc.sub(tv.mul(lx).add(one.sub(tv).mul(l1x)));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         for (; i < n; i++) {
             float xv = at(x, i), tv = at(t, i);
@@ -120,7 +120,7 @@ public final class LossKernels {
                 FloatVector soft = xv.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
                 acc = acc.add(xv.max(0f).sub(xv.mul(load(t, i))).add(soft));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         for (; i < n; i++) {
             float xv = at(x, i);

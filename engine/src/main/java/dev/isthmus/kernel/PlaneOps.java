@@ -87,7 +87,7 @@ public final class PlaneOps {
                     v.intoMemorySegment(dst, (d + i) * Float.BYTES, NO);
                     acc = acc.add(v);
                 }
-                total = acc.reduceLanes(VectorOperators.ADD);
+                total = Lanes.sum(acc);
             }
             for (; i < size; i++) {
                 float v = src.getAtIndex(F, s + i);
@@ -112,7 +112,7 @@ public final class PlaneOps {
                 for (; i + L <= size; i += L) {
                     acc = acc.add(FloatVector.fromMemorySegment(S, m, (base + i) * Float.BYTES, NO));
                 }
-                total = acc.reduceLanes(VectorOperators.ADD);
+                total = Lanes.sum(acc);
             }
             for (; i < size; i++) {
                 total += m.getAtIndex(F, base + i);

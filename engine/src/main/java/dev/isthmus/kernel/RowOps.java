@@ -78,7 +78,7 @@ public final class RowOps {
             for (; i < bound; i += S.length()) {
                 acc = acc.add(FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO));
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(acc);
             for (; i < n; i++) {
                 s += m.getAtIndex(F, i);
             }

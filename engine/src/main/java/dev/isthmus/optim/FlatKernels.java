@@ -1,5 +1,6 @@
 package dev.isthmus.optim;
 
+import dev.isthmus.kernel.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -169,7 +170,7 @@ final class FlatKernels {
                     FloatVector xv = load(x, i);
                     acc = acc.add(xv.mul(xv));
                 }
-                s = acc.reduceLanes(VectorOperators.ADD);
+                s = Lanes.sum(acc);
             }
             for (; i < stop; i++) {
                 float xv = x.getAtIndex(F, i);
@@ -204,7 +205,7 @@ final class FlatKernels {
                     FloatVector step = zero.blend(plus, pos).blend(minus, neg);
                     load(g, i).add(step).intoMemorySegment(g, i * Float.BYTES, NO);
                 }
-                s = acc.reduceLanes(VectorOperators.ADD);
+                s = Lanes.sum(acc);
             }
             for (; i < stop; i++) {
                 float pv = p.getAtIndex(F, i);
@@ -232,7 +233,7 @@ final class FlatKernels {
                     acc = acc.add(pv.mul(pv));
                     load(g, i).add(pv.mul(coef)).intoMemorySegment(g, i * Float.BYTES, NO);
                 }
-                s = acc.reduceLanes(VectorOperators.ADD);
+                s = Lanes.sum(acc);
             }
             for (; i < stop; i++) {
                 float pv = p.getAtIndex(F, i);
@@ -257,7 +258,7 @@ final class FlatKernels {
                 for (; i < end; i += S.length()) {
                     acc = acc.add(load(p, i).abs());
                 }
-                s = acc.reduceLanes(VectorOperators.ADD);
+                s = Lanes.sum(acc);
             }
             for (; i < stop; i++) {
                 s += Math.abs(p.getAtIndex(F, i));

@@ -92,6 +92,32 @@ class TrainerTest {
     }
 
     @Test
+    void convolutionalTrainingIsBitReproducible() {
+        Rng rng = new Rng(12);
+        Tensor x = Tensor.rand(rng, 96, 1, 28, 28);
+        int[] y = new int[96];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % 10;
+        }
+        Dataset data = TensorDataset.classification(x, y, 10);
+        float[][] runs = new float[2][];
+        for (int r = 0; r < 2; r++) {
+            Sequential model = dev.isthmus.models.CourseModels.lenet5(10, 4);
+            try (DataLoader train = DataLoader.builder(data).batchSize(32).shuffle(true).seed(3).build()) {
+                Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3))
+                        .epochs(2).seed(42).build().fit(train, null);
+                runs[r] = model.parameters().data().toArray();
+            }
+            model.close();
+        }
+        for (int i = 0; i < runs[0].length; i++) {
+            if (Float.floatToIntBits(runs[0][i]) != Float.floatToIntBits(runs[1][i])) {
+                throw new AssertionError("runs differ at flat parameter " + i + ": " + runs[0][i] + " vs " + runs[1][i]);
+            }
+        }
+    }
+
+    @Test
     void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(@TempDir Path dir) throws Exception {
         Dataset data = blobs(200, 4);
         // Uninterrupted: 4 epochs.

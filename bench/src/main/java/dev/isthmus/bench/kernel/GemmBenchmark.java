@@ -32,14 +32,16 @@ import java.util.concurrent.TimeUnit;
  * <p>Scores are ns per operation; {@code GemmReport} turns them into GFLOP/s with
  * {@link GemmShape#flops()} (one operation is {@code count} products, so a fixed
  * {@code @OperationsPerInvocation} cannot express it). Matrices are off-heap, 64-byte aligned, in a
- * shared arena so the engine's workers may read them. Run through {@code bench/run-gemm.sh}, or e.g.
+ * shared arena so the engine's workers may read them. The warm-up is long for a GEMM: the Vector API
+ * kernels are slow (allocating, interpreted or C1-compiled) until C2 compiles them, which took 3-4 s
+ * for the small shapes on a busy 2-core machine. Run through {@code bench/run-gemm.sh}, or e.g.
  * {@code java -cp 'bench/target/classes:bench/target/lib/*' org.openjdk.jmh.Main GemmBenchmark -p shape=SQ_512}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 10, time = 200, timeUnit = TimeUnit.MILLISECONDS)
 public class GemmBenchmark {
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.isthmus.bench.kernel.GemmShape;
 import dev.isthmus.natives.OpenBlas;
 import dev.isthmus.natives.OpenBlasInfo;
+import dev.isthmus.runtime.ThreadBudget;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,7 @@ import java.util.stream.Collectors;
  *   shapes all|quick|LIST    the shapes' enum names, comma-separated (for JMH's -p shape=)
  *   spec all|quick|LIST      one line per shape for sgemm_bench's standard input
  *   blas                     the path of the OpenBLAS library the engine loads
+ *   parallel-min-macs        ThreadBudget.BLAS_PARALLEL_MIN_MACS (smaller products run OpenBLAS on one thread)
  *   report --jmh FILE... --c FILE [--out FILE] [--command S] [--mode S] [--settings S]
  *          [--load-before S] [--load-after S] [--date S]
  * </pre>
@@ -63,6 +65,13 @@ public final class GemmReport {
         String cConfig;
         String cCore;
         double fmaPeak1t = Double.NaN;
+        /** ThreadBudget.BLAS_PARALLEL_MIN_MACS as the C program was given it; 0 when not known. */
+        long parallelMinMacs;
+
+        /** The OpenBLAS thread count a product of this shape gets at {@code threads} threads. */
+        int blasThreads(GemmShape shape, int threads) {
+            return (long) shape.m * shape.n * shape.k < parallelMinMacs ? 1 : threads;
+        }
 
         Optional<Score> get(String bench, GemmShape shape, int threads) {
             return Optional.ofNullable(scores.get(new Key(bench, shape, threads)));
@@ -122,6 +131,7 @@ public final class GemmReport {
                 }
                 System.out.println(info.get().path());
             }
+            case "parallel-min-macs" -> System.out.println(ThreadBudget.BLAS_PARALLEL_MIN_MACS);
             case "report" -> report(Arrays.copyOfRange(args, 1, args.length));
             default -> usage("unknown subcommand '" + args[0] + "'");
         }
@@ -236,6 +246,7 @@ public final class GemmReport {
                 case "CONFIG" -> into.cConfig = w.length > 1 ? w[1] : "";
                 case "CORE" -> into.cCore = w.length > 1 ? w[1] : "";
                 case "FMA_PEAK_1T" -> into.fmaPeak1t = Double.parseDouble(w[1].trim());
+                case "PARALLEL_MIN_MACS" -> into.parallelMinMacs = Long.parseLong(w[1].trim());
                 case "RESULT" -> {
                     String[] f = w[1].trim().split("\\s+");
                     if (f.length < 3) {
@@ -296,7 +307,13 @@ public final class GemmReport {
                 .append(" Vector / OpenBLAS 1t compares the Vector API GEMM at the row's thread count with "
                         + "OpenBLAS (FFM) on one thread. FFM alloc B/op is JMH's gc.alloc.rate.norm: bytes allocated per "
                         + "operation in the whole JVM, so for operations of milliseconds it is JMH's own per-iteration "
-                        + "bookkeeping spread over few operations; it is meaningful for the short ones.\n\n");
+                        + "bookkeeping spread over few operations; it is meaningful for the short ones.");
+        if (r.parallelMinMacs > 0) {
+            sb.append(String.format(Locale.ROOT, " \"2 (BLAS 1)\": products under %,d multiply-adds run OpenBLAS on one "
+                    + "thread (the engine's ThreadBudget.fitBlasTo), and the C program does the same; the Vector API GEMM "
+                    + "still uses both threads.", r.parallelMinMacs));
+        }
+        sb.append("\n\n");
         sb.append("| shape | threads | OpenBLAS via FFM | C, same library | FFM/C | FFM % of peak | Vector API "
                 + "| Vector / OpenBLAS 1t | Vector 2t/1t | FFM alloc B/op |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -310,6 +327,7 @@ public final class GemmReport {
                 }
                 double alloc = r.get(OPENBLAS, s, t).map(Score::allocBytesPerOp).orElse(Double.NaN);
                 sb.append("| ").append(s.label).append(" | ").append(t)
+                        .append(r.blasThreads(s, t) != t ? " (BLAS " + r.blasThreads(s, t) + ")" : "")
                         .append(" | ").append(gf(ffm))
                         .append(" | ").append(gf(c))
                         .append(" | ").append(pct(ffm / c))
