@@ -112,7 +112,9 @@ for shape in $(java_report shapes "$shapes" | tr ',' ' '); do
   java_report spec "$shape" | "$out/sgemm_bench" --lib "$lib" --threads 1,2 --parallel-min-macs "$min_macs" "${c_opts[@]}" | grep '^RESULT' >>"$out/c.txt"
   include='GemmBenchmark.openblas'
   # n = 8 also times the raw downcalls (quick mode: only the bindings' own cblas_sgemm)
-  [ "$shape" = SQ_8 ] && include="$include|GemmCallBenchmark$([ "$mode" = quick ] && echo .cblasCritical)"
+  if [ "$shape" = SQ_8 ]; then
+    if [ "$mode" = quick ]; then include="$include|GemmCallBenchmark.cblasCritical"; else include="$include|GemmCallBenchmark"; fi
+  fi
   run_jmh "$shape-openblas" "$include" -p shape="$shape" -p threads=1,2 "${blas_opts[@]}"
   run_jmh "$shape-vector" 'GemmBenchmark.vector' -p shape="$shape" -p threads=1,2 "${vec_opts[@]}"
 done
