@@ -74,6 +74,10 @@ public class GemmBenchmark {
     public void setUp(BenchmarkParams params) {
         boolean vector = params.getBenchmark().endsWith(".vector");
         Engine engine = Engine.configure(threads, vector ? Engine.Backend.VECTOR : Engine.Backend.OPENBLAS);
+        if (engine.threads().deterministic()) {
+            throw new IllegalStateException("GemmBenchmark: isthmus.deterministic/ISTHMUS_DETERMINISTIC is set, which keeps "
+                    + "OpenBLAS on one thread; unset it to measure " + threads + " threads");
+        }
         gemm = vector ? engine.vectorGemm() : engine.gemm();
         if (!gemm.name().equals(vector ? "vector" : "openblas")) {
             throw new IllegalStateException("GemmBenchmark: expected the " + (vector ? "vector" : "openblas")
