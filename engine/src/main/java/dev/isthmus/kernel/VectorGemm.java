@@ -49,13 +49,24 @@ public final class VectorGemm implements Gemm {
      * both operands transposed, where the direct path would read A with a stride at every step.
      */
     static final int DIRECT_WIDTH = 4 * GemmKernel.S.length();
-    /** Each thread gets at least this many multiply-adds: below that, waking it costs more than it saves. */
-    static final long WORK_PER_THREAD = 1L << 17;
+    /**
+     * Each thread gets at least this many multiply-adds (about 0.1 ms of work): handing work to the pool
+     * costs about that much when its workers have gone to sleep (measured 130-150 us per
+     * {@code parallelFor} on a 2-vCPU KVM guest), so smaller products run faster on one thread.
+     */
+    static final long WORK_PER_THREAD = 1L << 21;
 
     private final ThreadPool pool;
+    private final long workPerThread;
 
     public VectorGemm(ThreadPool pool) {
+        this(pool, WORK_PER_THREAD);
+    }
+
+    /** With a different split threshold, so that tests can split small products over threads. */
+    VectorGemm(ThreadPool pool, long workPerThread) {
         this.pool = pool;
+        this.workPerThread = workPerThread;
     }
 
     @Override
@@ -81,7 +92,7 @@ public final class VectorGemm implements Gemm {
             GemmDirect.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        int parts = pool == null ? 1 : (int) Math.min(pool.threads(), work / WORK_PER_THREAD);
+        int parts = pool == null ? 1 : (int) Math.min(pool.threads(), work / workPerThread);
         if (parts <= 1 || !pool.canShare(a) || !pool.canShare(b) || !pool.canShare(c)) {
             blocked(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, 0, n);
             return;

@@ -37,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class VectorGemmTest {
 
+    private static final long SPLIT = 1 << 12;
     private static ThreadPool one;
     private static ThreadPool four;
     private static VectorGemm serial;
@@ -47,7 +48,8 @@ class VectorGemmTest {
         one = new ThreadPool(1);
         four = new ThreadPool(4);
         serial = new VectorGemm(one);
-        parallel = new VectorGemm(four);
+        // A low split threshold, so that even the small shapes here are cut into up to four blocks.
+        parallel = new VectorGemm(four, SPLIT);
     }
 
     @AfterAll
@@ -183,10 +185,10 @@ class VectorGemmTest {
     void concurrentCallsOnOneInstanceDoNotInterfere() throws Exception {
         // Two threads at once, each with shapes that go through the pool and shapes that run inline,
         // so both contend for the pool and run beside it; each result must equal the serial one.
-        int[][] shapes = {{150, 140, 300}, {37, 45, 61}, {64, 300, 20}, {5, 7, 9}};
+        int[][] shapes = {{100, 90, 200}, {37, 45, 61}, {64, 300, 20}, {5, 7, 9}};
         try (Arena arena = Arena.ofShared(); ExecutorService exec = Executors.newFixedThreadPool(2);
              ThreadPool two = new ThreadPool(2)) {
-            VectorGemm shared = new VectorGemm(two);
+            VectorGemm shared = new VectorGemm(two, SPLIT);
             List<Problem> expected = new ArrayList<>();
             List<List<Problem>> work = List.of(new ArrayList<>(), new ArrayList<>());
             for (int i = 0; i < shapes.length; i++) {
