@@ -311,7 +311,7 @@ public final class GemmReport {
         if (r.parallelMinMacs > 0) {
             sb.append(String.format(Locale.ROOT, " \"2 (BLAS 1)\": products under %,d multiply-adds run OpenBLAS on one "
                     + "thread (the engine's ThreadBudget.fitBlasTo), and the C program does the same; the Vector API GEMM "
-                    + "still uses both threads.", r.parallelMinMacs));
+                    + "has its own rule for when a product is worth splitting over threads (see VectorGemm).", r.parallelMinMacs));
         }
         sb.append("\n\n");
         sb.append("| shape | threads | OpenBLAS via FFM | C, same library | FFM/C | FFM % of peak | Vector API "
