@@ -8,7 +8,8 @@
 #
 #   --quick     5 shapes, shorter warm-up and measurement
 #   --shapes    an explicit list of GemmShape names (see bench/src/main/java/dev/isthmus/bench/kernel/GemmShape.java)
-#   --save      also write the report to bench/results/gemm.md
+#   --save      also write the report to bench/results/gemm.md (full mode, all shapes) or, for --quick
+#               or --shapes, to bench/results/gemm-partial.md, so a short run never replaces the full table
 #   --no-build  reuse the last build
 # Environment: ISTHMUS_MVN_FLAGS (extra Maven flags, e.g. -o), ISTHMUS_JAVA_HOME (the JDK >= 25 to use).
 # Raw results are kept in bench/target/gemm/ (JMH JSON per shape, sgemm_bench output).
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --shapes) [ $# -ge 2 ] || { echo "run-gemm: --shapes needs a list" >&2; exit 2; }; shapes="$2"; shift ;;
     --save) save=1 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run-gemm: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -125,6 +126,8 @@ java_report report --jmh "${jmh_files[@]}" --c "$out/c.txt" --out "$out/report.m
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 if [ "$save" = 1 ]; then
   mkdir -p bench/results
-  cp "$out/report.md" bench/results/gemm.md
-  echo "run-gemm: saved to bench/results/gemm.md" >&2
+  target=bench/results/gemm.md
+  [ "$mode" = full ] && [ "$shapes" = all ] || target=bench/results/gemm-partial.md
+  cp "$out/report.md" "$target"
+  echo "run-gemm: saved to $target" >&2
 fi
