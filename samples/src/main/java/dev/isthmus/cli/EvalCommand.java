@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code isthmus eval FILE}: rebuilds the model from the file's architecture metadata, evaluates it on the test
- * split of the data (by default the data it was trained on, as recorded in the file) and prints the report.
+ * split of the data (by default the data it was trained on, as recorded in the file), its pixels scaled as in
+ * training, and prints the report.
  */
 @Command(name = "eval", description = "Evaluate a model file (model.safetensors or checkpoint.safetensors) on the test split.")
 final class EvalCommand implements Callable<Integer> {
@@ -49,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
                 return 0;
             }
             String spec = data != null ? data : m.metadata().get(ModelFile.DATA);
-            try (ImageData d = ImageData.load(spec, limit)) {
+            try (ImageData d = ImageData.load(spec, limit, m.pixelScaler())) {
                 List<String> names = m.classNames() != null && m.classNames().size() == d.numClasses() ? m.classNames() : d.classNames();
                 System.out.println("data: " + d.description());
                 Reports.Classification c = Reports.classify(m.model(), d.test(), names, batch);

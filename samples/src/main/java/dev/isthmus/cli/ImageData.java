@@ -3,10 +3,14 @@ package dev.isthmus.cli;
 import dev.isthmus.data.Dataset;
 import dev.isthmus.data.Datasets;
 import dev.isthmus.data.Splits;
+import dev.isthmus.data.StandardScaler;
 import dev.isthmus.data.Subset;
 import dev.isthmus.data.TensorDataset;
+import dev.isthmus.tensor.Tensor;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -20,10 +24,32 @@ import java.util.Locale;
  * {@code --data}, the bundled 10,000-digit MNIST subset split 8,000/2,000 (seed {@value #SPLIT_SEED}); with a
  * directory, its MNIST-layout IDX files (train and t10k); {@code fashion-mnist} means {@value #FASHION_DIR}.
  * Validation is {@value #VAL_PERCENT}% of the training part, drawn with the same fixed seed, so {@code eval}
- * rebuilds the very test split a run was trained against.
+ * rebuilds the very test split a run was trained against. Pixels are in [0, 1] ({@link Scaling#UNIT}) or, with
+ * {@link Scaling#STANDARD}, standardised in place with one mean and standard deviation over every pixel of the
+ * training split ({@link #pixelScaler()}, saved with the model so that {@code eval} and {@code predict} scale alike).
  */
 record ImageData(Dataset train, Dataset val, Dataset test, List<String> classNames, String spec, String description,
-                 AutoCloseable owner) implements AutoCloseable {
+                 StandardScaler pixelScaler, AutoCloseable owner) implements AutoCloseable {
+
+    /** How pixels reach the model. */
+    enum Scaling {
+        /** The byte divided by 255: [0, 1]. */
+        UNIT,
+        /** {@code (x - mean) / std} with the mean and standard deviation of all pixels of the training split. */
+        STANDARD;
+
+        static Scaling parse(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "unit" -> UNIT;
+                case "standard" -> STANDARD;
+                default -> null;
+            };
+        }
+
+        String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     static final String BUNDLED = "mnist-subset";
     static final String FASHION = "fashion-mnist";
@@ -36,8 +62,38 @@ record ImageData(Dataset train, Dataset val, Dataset test, List<String> classNam
     static final List<String> FASHION_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
-    /** Loads {@code spec} (null: the bundled subset); {@code limit > 0} caps every split (for quick runs and tests). */
+    /** Loads {@code spec} (null: the bundled subset) with pixels in [0, 1]; {@code limit > 0} caps every split (for quick runs and tests). */
     static ImageData load(String spec, int limit) throws IOException {
+        return load(spec, limit, (StandardScaler) null);
+    }
+
+    /** Like {@link #load(String, int)}; {@link Scaling#STANDARD} fits the pixel scaler on the (limited) training split and applies it. */
+    static ImageData load(String spec, int limit, Scaling scaling) throws IOException {
+        ImageData d = read(spec, limit);
+        return scaling == Scaling.STANDARD ? scaledOrClosed(d, null, "the training split's") : d;
+    }
+
+    /** Like {@link #load(String, int)}, then scales every split with {@code pixels} (a model's saved scaler; null: none). */
+    static ImageData load(String spec, int limit, StandardScaler pixels) throws IOException {
+        ImageData d = read(spec, limit);
+        return pixels == null ? d : scaledOrClosed(d, pixels, "the model's");
+    }
+
+    /** {@code d} scaled by {@code s} (null: fitted on its training split); on failure {@code d} is closed. */
+    private static ImageData scaledOrClosed(ImageData d, StandardScaler s, String whose) {
+        try {
+            return d.scaled(s != null ? s : fitPixels(d.train), whose);
+        } catch (RuntimeException e) {
+            try {
+                d.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static ImageData read(String spec, int limit) throws IOException {
         TensorDataset all = null;
         Datasets.TrainTest tt = null;
         Dataset trainPart;
@@ -86,7 +142,59 @@ record ImageData(Dataset train, Dataset val, Dataset test, List<String> classNam
             description += "; limited to " + train.size() + "/" + val.size() + "/" + test.size() + " samples";
         }
         AutoCloseable owner = all != null ? all : tt;
-        return new ImageData(train, val, test, names, canonical, description, owner);
+        return new ImageData(train, val, test, names, canonical, description, null, owner);
+    }
+
+    /**
+     * One mean and one (population) standard deviation over every pixel of {@code train}, as a one-feature scaler:
+     * it applies to any image shape, and unlike a per-pixel scaler it cannot blow up a border pixel that is
+     * (almost) always 0 in training.
+     */
+    static StandardScaler fitPixels(Dataset train) {
+        if (train.size() == 0) {
+            throw new CliException("cannot standardise pixels: the training split is empty");
+        }
+        double sum = 0;
+        double sumSq = 0;
+        try (Tensor buf = Tensor.zeros(train.featureShape())) {
+            int f = Math.toIntExact(buf.size());
+            float[] row = new float[f];
+            for (int i = 0; i < train.size(); i++) {
+                train.copyFeatures(i, buf.segment(), 0);
+                MemorySegment.copy(buf.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, row, 0, f);
+                for (float v : row) {
+                    sum += v;
+                    sumSq += (double) v * v;
+                }
+            }
+            long n = (long) train.size() * f;
+            double mean = sum / n;
+            double std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+            if (!(std > 0)) {
+                throw new CliException("cannot standardise pixels: every pixel of the training split is " + mean);
+            }
+            return StandardScaler.of(new float[]{(float) mean}, new float[]{(float) std});
+        }
+    }
+
+    /** This data with every split's pixels scaled in place by {@code s} (a one-feature scaler). */
+    private ImageData scaled(StandardScaler s, String whose) {
+        if (pixelScaler != null) {
+            throw new IllegalStateException("pixels are already scaled");
+        }
+        if (s.features() != 1) {
+            throw new CliException("the pixel scaler must have one mean and one std, got " + s.features() + " features");
+        }
+        if (owner instanceof TensorDataset all) {
+            s.transform(all.features());
+        } else if (owner instanceof Datasets.TrainTest tt) {
+            s.transform(tt.train().features());
+            s.transform(tt.test().features());
+        } else {
+            throw new IllegalStateException("unknown image storage " + owner);
+        }
+        String how = String.format(Locale.ROOT, "; pixels standardised with %s mean %.4f and std %.4f", whose, s.mean()[0], s.std()[0]);
+        return new ImageData(train, val, test, classNames, spec, description + how, s, owner);
     }
 
     private static Dataset head(Dataset d, int n) {

@@ -3,6 +3,7 @@ package dev.isthmus.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.isthmus.data.MinMaxScaler;
+import dev.isthmus.data.StandardScaler;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.nn.Module;
 import dev.isthmus.nn.ModelSpec;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * A self-describing model file: the weights under their PyTorch state_dict names, and in {@code __metadata__}
  * the architecture ({@link ModelSpec}), the input shape, the task, the class names, the data it was trained
- * on and, for the calculator, its scalers and generator settings. The training checkpoint carries the same
+ * on, the pixel scaler when the images were standardised and, for the calculator, its scalers and generator
+ * settings. The training checkpoint carries the same
  * metadata, so {@code eval} and {@code predict} accept either file.
  */
 final class ModelFile {
@@ -27,6 +29,8 @@ final class ModelFile {
     static final String DATA = "isthmus.data";
     static final String X_SCALER = "isthmus.scaler.x";
     static final String Y_SCALER = "isthmus.scaler.y";
+    /** {@code [mean, std]} of a one-feature {@link StandardScaler} applied to every pixel; absent: pixels in [0, 1]. */
+    static final String PIXEL_SCALER = "isthmus.scaler.pixels";
     static final String CALCULATOR = "isthmus.calculator";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +40,7 @@ final class ModelFile {
 
     /** The metadata describing a model trained by the CLI. */
     static Map<String, String> metadata(ModelKind kind, Module model, int[] inputShape, List<String> classNames, String data,
-                                        CalculatorData calc) {
+                                        StandardScaler pixels, CalculatorData calc) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
         m.put(MODEL, kind.cliName);
@@ -48,6 +52,9 @@ final class ModelFile {
         }
         if (data != null) {
             m.put(DATA, data);
+        }
+        if (pixels != null) {
+            m.put(PIXEL_SCALER, json(pixels.parameters()));
         }
         if (calc != null) {
             m.put(X_SCALER, json(calc.xScaler.parameters()));
@@ -86,6 +93,24 @@ final class ModelFile {
                 throw new CliException("the model file has no " + key + " (needed to scale calculator inputs)");
             }
             return MinMaxScaler.fromParameters(read(s, float[].class, key));
+        }
+
+        /** The scaler the images were standardised with in training, or null (pixels in [0, 1]). */
+        StandardScaler pixelScaler() {
+            String s = metadata.get(PIXEL_SCALER);
+            if (s == null) {
+                return null;
+            }
+            float[] p = read(s, float[].class, PIXEL_SCALER);
+            if (p.length != 2) {
+                throw new CliException("bad metadata " + PIXEL_SCALER + " in the model file: expected [mean, std], got "
+                        + p.length + " values");
+            }
+            try {
+                return StandardScaler.fromParameters(p);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("bad metadata " + PIXEL_SCALER + " in the model file: " + e.getMessage(), e);
+            }
         }
 
         @Override

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code isthmus predict FILE INPUT}: for an image model, INPUT is an IDX images file (every image is classified,
  * the first {@code --max} printed) or a PNG/JPEG/BMP/GIF picture, made grayscale and resized to 28x28 (inverted
- * when its background is light, since MNIST draws light strokes on black); for the calculator, two numbers
+ * when its background is light, since MNIST draws light strokes on black), then scaled as in training; for the
+ * calculator, two numbers
  * like {@code 3,4}.
  */
 @Command(name = "predict", description = "Predict with a model file: an IDX file or image for image models, 'A,B' for the calculator.")
@@ -66,6 +67,9 @@ final class PredictCommand implements Callable<Integer> {
                 if (images.dim(2) != shape[1] || images.dim(3) != shape[2]) {
                     throw new CliException(input + " holds " + images.dim(2) + "x" + images.dim(3) + " images; the model expects "
                             + shape[1] + "x" + shape[2]);
+                }
+                if (m.pixelScaler() != null) {
+                    m.pixelScaler().transform(images);
                 }
                 int n = images.dim(0);
                 Tensor out = m.model().forward(images);

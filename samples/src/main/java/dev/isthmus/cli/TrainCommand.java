@@ -96,6 +96,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--augment", negatable = true, description = "Random crop (pad 2) and translation (1 px); default on for alexnet-small.")
     Boolean augment;
 
+    @Option(names = "--normalize", paramLabel = "unit|standard", converter = ScalingConverter.class,
+            description = "Image pixels: unit (byte / 255, in [0, 1]) or standard ((x - mean) / std with one mean and std "
+                    + "over all pixels of the training split, saved with the model) (default: standard for mlp, unit otherwise).")
+    ImageData.Scaling normalize;
+
     @Option(names = "--flip", description = "Also flip images horizontally (for Fashion-MNIST; off for digits).")
     boolean flip;
 
@@ -132,6 +137,17 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("unknown optimizer '" + v + "'; use sgd, adam or adamw");
             }
+        }
+    }
+
+    static final class ScalingConverter implements CommandLine.ITypeConverter<ImageData.Scaling> {
+        @Override
+        public ImageData.Scaling convert(String v) {
+            ImageData.Scaling s = ImageData.Scaling.parse(v);
+            if (s == null) {
+                throw new CommandLine.TypeConversionException("unknown --normalize '" + v + "'; use unit or standard");
+            }
+            return s;
         }
     }
 
@@ -192,19 +208,23 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         if (model == ModelKind.CALCULATOR) {
+            if (normalize != null) {
+                throw usage("--normalize applies to image models; the calculator min-max scales its inputs on the training split");
+            }
             CalculatorData.Config cfg = new CalculatorData.Config(parseOp(), lowHigh()[0], lowHigh()[1], samples, seed);
             try (CalculatorData d = CalculatorData.generate(cfg, limit);
                  Sequential net = model.build(0, seed, width, depth, act)) {
-                Map<String, String> meta = ModelFile.metadata(model, net, model.inputShape, null, null, d);
+                Map<String, String> meta = ModelFile.metadata(model, net, model.inputShape, null, null, null, d);
                 System.out.printf(Locale.ROOT, "calculator: %s of integers in %d..%d, %d train / %d val / %d test pairs, "
                                 + "inputs and target min-max scaled to [0, 1] on the training split%n",
                         cfg.op().name().toLowerCase(Locale.ROOT), cfg.low(), cfg.high(), d.train.size(), d.val.size(), d.test.size());
                 return run(net, new MSELoss(), d.train, d.val, d.test, null, d, meta, dir, ep, b, rate, false);
             }
         }
-        try (ImageData d = ImageData.load(data, limit);
+        ImageData.Scaling scaling = normalize != null ? normalize : model.defaultScaling;
+        try (ImageData d = ImageData.load(data, limit, scaling);
              Sequential net = model.build(d.numClasses(), seed, width, depth, act)) {
-            Map<String, String> meta = ModelFile.metadata(model, net, model.inputShape, d.classNames(), d.spec(), null);
+            Map<String, String> meta = ModelFile.metadata(model, net, model.inputShape, d.classNames(), d.spec(), d.pixelScaler(), null);
             System.out.println("data: " + d.description());
             boolean aug = augment != null ? augment : model == ModelKind.ALEXNET_SMALL;
             return run(net, new CrossEntropyLoss(), d.train(), d.val(), d.test(), d, null, meta, dir, ep, b, rate, aug);
