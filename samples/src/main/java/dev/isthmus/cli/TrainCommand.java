@@ -97,8 +97,8 @@ final class TrainCommand implements Callable<Integer> {
     Boolean augment;
 
     @Option(names = "--normalize", paramLabel = "unit|standard", converter = ScalingConverter.class,
-            description = "Image pixels: unit (byte / 255, in [0, 1]) or standard ((x - mean) / std with one mean and std "
-                    + "over all pixels of the training split, saved with the model) (default: standard for mlp, unit otherwise).")
+            description = "Image pixels: unit (byte / 255, in [0, 1]) or standard ((x - mean) / std, one mean and std over "
+                    + "all pixels of the training split, saved with the model; default: standard for mlp, unit otherwise).")
     ImageData.Scaling normalize;
 
     @Option(names = "--flip", description = "Also flip images horizontally (for Fashion-MNIST; off for digits).")
