@@ -532,7 +532,7 @@ public final class GemmReport {
         }
         return String.join(", ", shapes) + " in "
                 + (least == most ? least : least + "-" + most) + " paired rounds (the C program, then JMH OpenBLAS, "
-                + "back to back, alternating), whose GFLOP/s are each side's median over rounds and whose FFM/C "
+                + "back to back, alternating; each round with the settings above, the Vector API JMH once), whose GFLOP/s are each side's median over rounds and whose FFM/C "
                 + "(and its verdict) is the median of the per-round ratios FFM_r / C_r, so the host's drift between "
                 + "rounds cancels";
     }
