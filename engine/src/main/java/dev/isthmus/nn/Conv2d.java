@@ -1,5 +1,6 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.kernel.DirectConv;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.Im2col;
 import dev.isthmus.kernel.PlaneOps;
@@ -35,6 +36,12 @@ import java.util.List;
  * {@link Strategy#AUTO} picks per batch shape (see {@link #chooseStrategy}). Buffers are sized once per
  * batch shape and reused, so a steady training step allocates nothing of its own.
  *
+ * <p>Per image, the product itself is computed one of two ways ({@link Algorithm}): im2col plus a GEMM as
+ * above, or, for stride 1 and few taps per output ({@code C kh kw}, LeNet-5's layers), {@link DirectConv}'s
+ * implicit GEMM that reads the padded image in place instead of copying it {@code kh kw} times; its backward
+ * computes {@code dW} on the same grid and {@code dX} as the full correlation of {@code dY} with the flipped
+ * kernel. {@link Algorithm#AUTO} picks per layer (see {@link #chooseAlgorithm}).
+ *
  * <p>Initialised like PyTorch: weight by Kaiming-uniform with {@code a = sqrt(5)}, i.e. uniform in
  * {@code +-1/sqrt(fan_in)} with {@code fan_in = C kh kw}, and bias uniform in {@code +-1/sqrt(fan_in)}.
  */
@@ -42,6 +49,16 @@ public class Conv2d extends Module {
 
     /** How a batch is spread over the threads; see the class comment. */
     public enum Strategy { AUTO, PER_IMAGE, BATCHED }
+
+    /** How one image's product is computed; see the class comment. */
+    public enum Algorithm { AUTO, IM2COL, DIRECT }
+
+    /**
+     * {@link Algorithm#AUTO} takes the direct path up to this many taps per output ({@code C kh kw}) and
+     * per input pixel ({@code O kh kw}, the input gradient's taps). Above it the image no longer stays in
+     * L1 across a tile and OpenBLAS's GEMM on im2col columns is faster (AlexNet's layers: 1,200 and more).
+     */
+    static final int DIRECT_MAX_TAPS = 512;
 
     private final int in;
     private final int out;
@@ -58,9 +75,24 @@ public class Conv2d extends Module {
     private final TensorBuffer partialW = new TensorBuffer();
     private final TensorBuffer partialB = new TensorBuffer();
     private final TensorBuffer scratch = new TensorBuffer();
+    private final TensorBuffer padded = new TensorBuffer();
+    private final TensorBuffer wideOut = new TensorBuffer();
+    private final TensorBuffer wideGrad = new TensorBuffer();
+    private final TensorBuffer paddedGrad = new TensorBuffer();
+    private final TensorBuffer wideDx = new TensorBuffer();
+    private final TensorBuffer gradPartials = new TensorBuffer();
+    private final TensorBuffer packedW = new TensorBuffer();
+    private final TensorBuffer packedFlipped = new TensorBuffer();
 
     private Strategy strategy = Strategy.AUTO;
     private Strategy used;
+    private Algorithm algorithm = Algorithm.AUTO;
+    private boolean directUsed;
+    // Direct-path layouts of the current geometry: forward (x) and input-gradient (dy) planes, with the
+    // per-worker sizes of their buffers.
+    private DirectConv.Plan fwdPlan, dxPlan;
+    private long padSize, wideOutSize, wideGradSize, padGradSize, wideDxSize, partialSize;
+    private MemorySegment padSeg, wideOutSeg, wideGradSeg, padGradSeg, wideDxSeg, partialSeg, packSeg, flipSeg;
     private boolean columnsHoldInput;
     private Tensor input;
 
@@ -74,6 +106,8 @@ public class Conv2d extends Module {
     private boolean needDx;
     private boolean[] ran = new boolean[0];
     private final ThreadPool.RangeTask forwardImages = this::forwardImages;
+    private final ThreadPool.RangeTask forwardDirect = this::forwardDirect;
+    private final ThreadPool.RangeTask backwardDirect = this::backwardDirect;
     private final ThreadPool.RangeTask backwardImages = this::backwardImages;
     private final ThreadPool.RangeTask gatherColumns = this::gatherColumns;
     private final ThreadPool.RangeTask scatterOutput = this::scatterOutput;
@@ -164,6 +198,40 @@ public class Conv2d extends Module {
         return used;
     }
 
+    /** Forces how each image's product is computed (benchmarks, tests); {@link Algorithm#AUTO} by default. */
+    public void setAlgorithm(Algorithm a) {
+        if (a == Algorithm.DIRECT && !directPossible()) {
+            throw new IllegalArgumentException(describe() + ": the direct algorithm needs stride 1, padding < kernel size "
+                    + "and a kernel larger than 1x1");
+        }
+        this.algorithm = a;
+    }
+
+    /** The algorithm the last forward pass ran with (null before the first). */
+    public Algorithm lastAlgorithm() {
+        return used == null ? null : directUsed ? Algorithm.DIRECT : Algorithm.IM2COL;
+    }
+
+    private boolean directPossible() {
+        return sh == 1 && sw == 1 && !direct && ph < kh && pw < kw;
+    }
+
+    /**
+     * Whether the next forward pass takes the direct path, given the strategy asked for: when forced, or for
+     * AUTO when the taps are few ({@link #DIRECT_MAX_TAPS}) and the Vector API is intrinsified; never when one
+     * big batched GEMM was asked for. The direct path spreads whole images over the workers, even for a
+     * batch smaller than the thread count: its products are too small for OpenBLAS's threads to pay off.
+     */
+    protected boolean chooseAlgorithm(Strategy requested) {
+        if (requested == Strategy.BATCHED || algorithm == Algorithm.IM2COL || !directPossible()) {
+            return false;
+        }
+        if (algorithm == Algorithm.DIRECT) {
+            return true;
+        }
+        return k <= DIRECT_MAX_TAPS && (long) out * kh * kw <= DIRECT_MAX_TAPS && Engine.get().useVectors();
+    }
+
     @Override
     protected List<Parameter> localParameters() {
         return bias == null ? List.of(weight) : List.of(weight, bias);
@@ -222,8 +290,14 @@ public class Conv2d extends Module {
         Tensor y = output.get(outShape);
         xSeg = x.segment();
         ySeg = y.segment();
-        used = chooseStrategy(n, geometryThreads);
-        if (used == Strategy.PER_IMAGE) {
+        directUsed = chooseAlgorithm(strategy);
+        used = directUsed ? Strategy.PER_IMAGE : chooseStrategy(n, geometryThreads);
+        if (directUsed) {
+            setDirectGeometry();
+            DirectConv.packWeights(weight.data().segment(), 0, out, k, packSeg);
+            Engine.get().threads().parallelFor(n, forwardDirect);
+            columnsHoldInput = false;
+        } else if (used == Strategy.PER_IMAGE) {
             if (!direct) {
                 colSeg = columns.get(perImageColumns).segment();
             }
@@ -267,7 +341,21 @@ public class Conv2d extends Module {
             ran = new boolean[active];
         }
         java.util.Arrays.fill(ran, false);
-        if (used == Strategy.PER_IMAGE) {
+        if (directUsed) {
+            setDirectGeometry();
+            if (active > 1) {
+                partWSeg = partialW.get(partialWShape).segment();
+            }
+            if (needDx) {
+                DirectConv.packFlipped(weight.data().segment(), out, in, kh, kw, flipSeg);
+            }
+            Engine.get().threads().parallelFor(n, backwardDirect);
+            for (int wk = 1; wk < active; wk++) {
+                if (ran[wk]) {
+                    PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
+                }
+            }
+        } else if (used == Strategy.PER_IMAGE) {
             if (!direct) {
                 colSeg = columns.get(perImageColumns).segment();
             }
@@ -345,6 +433,46 @@ public class Conv2d extends Module {
         inShape = shape;
         outShape = o;
         geometryThreads = threads;
+        fwdPlan = null;
+    }
+
+    /**
+     * Plans and buffers of the direct path for the current geometry, made on its first use: per worker a
+     * padded image, the wide output, the wide output gradient, the padded output gradient and the wide input
+     * gradient. The padding and the thrown-away columns are zeroed here once; the passes only ever write
+     * the pixels inside them.
+     */
+    private void setDirectGeometry() {
+        if (fwdPlan != null) {
+            return;
+        }
+        int workers = Math.max(1, Math.min(geometryThreads, n));
+        DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
+        DirectConv.Plan b = new DirectConv.Plan(out, oh, ow, kh, kw, kh - 1 - ph, kw - 1 - pw);
+        padSize = f.paddedSize;
+        wideOutSize = (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
+        wideGradSize = (long) Math.ceilDiv(out, DirectConv.GM) * DirectConv.GM * f.colsPad;
+        padGradSize = b.paddedSize;
+        wideDxSize = (long) Math.ceilDiv(in, DirectConv.MR) * DirectConv.MR * b.colsPad;
+        padSeg = padded.zeros(workers, checkedInt(padSize)).segment();
+        wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
+        wideGradSeg = wideGrad.zeros(workers, checkedInt(wideGradSize)).segment();
+        padGradSeg = paddedGrad.zeros(workers, checkedInt(padGradSize)).segment();
+        wideDxSeg = wideDx.get(workers, checkedInt(wideDxSize)).segment();
+        partialSize = DirectConv.partialSize(f, out);
+        partialSeg = gradPartials.get(workers, checkedInt(partialSize)).segment();
+        packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
+        flipSeg = packedFlipped.get(checkedInt(b.packedSize(in))).segment();
+        dxPlan = b;
+        fwdPlan = f;
+    }
+
+    private int checkedInt(long size) {
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a direct-path buffer of "
+                    + size + " floats, more than 2^31; use Algorithm.IM2COL");
+        }
+        return (int) size;
     }
 
     private void checkBatched() {
@@ -415,6 +543,55 @@ public class Conv2d extends Module {
         }
     }
 
+    // ------------------------------------------------------------------ direct algorithm (per image)
+
+    private void forwardDirect(int start, int end, int worker) {
+        DirectConv.Plan f = fwdPlan;
+        long xp = worker * padSize, wo = worker * wideOutSize;
+        MemorySegment b = bias == null ? null : bias.data().segment();
+        for (int i = start; i < end; i++) {
+            DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
+            DirectConv.forward(f, packSeg, out, padSeg, xp, wideOutSeg, wo);
+            // y[o, oy, ox] = wide[o][oy Wp + ox] + bias[o]
+            DirectConv.gather(wideOutSeg, wo, f.colsPad, f.wp, out, oh, ow, b, ySeg, i * outImage);
+        }
+    }
+
+    private void backwardDirect(int start, int end, int worker) {
+        DirectConv.Plan f = fwdPlan, g = dxPlan;
+        MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
+        long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
+        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+        ran[worker] = true;
+        if (worker > 0) {
+            PlaneOps.zero(partWSeg, dwOff, (long) out * k);
+            if (db != null) {
+                PlaneOps.zero(db, dbOff, out);
+            }
+        }
+        long xp = worker * padSize, dyw = worker * wideGradSize, dyp = worker * padGradSize, dxw = worker * wideDxSize;
+        long acc = worker * partialSize;
+        PlaneOps.zero(partialSeg, acc, partialSize);
+        for (int i = start; i < end; i++) {
+            long dyOff = i * outImage;
+            DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
+            // dW[o, t] += sum_j dYw[o, j] xp[off(t) + j], dY on the forward's wide grid
+            DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
+            DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
+            if (db != null) {
+                PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
+            }
+            if (needDx) {
+                // dX = dY padded by k - 1 - p, correlated with the flipped, transposed kernel
+                DirectConv.scatter(dySeg, dyOff, out, oh, ow, padGradSeg, dyp + g.origin(), (long) g.hp * g.wp, g.wp);
+                DirectConv.forward(g, flipSeg, in, padGradSeg, dyp, wideDxSeg, dxw);
+                DirectConv.gather(wideDxSeg, dxw, g.colsPad, g.wp, in, h, w, null, dxSeg, i * inImage);
+            }
+        }
+        DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
+    }
+
     // ------------------------------------------------------------------ batched strategy
 
     private void gatherColumns(int start, int end, int worker) {
@@ -483,6 +660,14 @@ public class Conv2d extends Module {
         partialW.close();
         partialB.close();
         scratch.close();
+        padded.close();
+        wideOut.close();
+        wideGrad.close();
+        paddedGrad.close();
+        wideDx.close();
+        gradPartials.close();
+        packedW.close();
+        packedFlipped.close();
         super.close();
     }
 }
