@@ -18,10 +18,11 @@ import java.nio.ByteOrder;
  * has rows {@code B[t, :] = xp[off(t) ...]}: shifted slices of the one padded image, read in place. im2col
  * would copy the image {@code kh kw} times over; here the image stays in L1 and the kernel runs at FMA speed.
  *
- * <p>Backward reads the chain rule off the same grid: {@code dW[o, t] = sum_j dYw[o, j] xp[off(t) + j]} with
- * {@code dYw} the output gradient laid out on the wide grid (zeros in the thrown-away columns), and
- * {@code dX} is this forward kernel run on {@code dY} padded by {@code k - 1 - p} with the kernel flipped and
- * transposed ({@link #packFlipped}): the full correlation that is the adjoint of the forward one.
+ * <p>Backward: {@code dW[o, t] = sum_j dY[o, j] xp[off(t) + pixel(j)]}, either on the same wide grid with the
+ * output gradient laid out on it (zeros in the thrown-away columns, {@link #weightGrad}) or, for layers with
+ * more than one vector of output channels, with the channels in the vector lanes ({@link #weightGradT}), which
+ * visits only real output pixels. {@code dX} sends each output's gradient back to the pixels it read, tap by
+ * tap ({@link #inputGrad}): the adjoint of the forward pass, with no col2im.
  *
  * <p>All sums run in a fixed order, so results do not depend on thread counts. Vector paths only: callers
  * take im2col when the Vector API is not intrinsified.
@@ -64,6 +65,8 @@ public final class DirectConv {
         public final long paddedSize;
         /** Offset of tap {@code t} in the padded image; padded with zeros to a multiple of {@link #GT}. */
         final int[] offsets;
+        /** Offset {@code oy Wp + ox} of each output pixel on the wide grid, in row-major output order. */
+        final int[] pixels;
 
         public Plan(int c, int h, int w, int kh, int kw, int ph, int pw) {
             this.c = c;
@@ -95,6 +98,12 @@ public final class DirectConv {
             }
             long lastRead = (long) offsets[k - 1] + colsPad;
             this.paddedSize = Math.max((long) c * hp * wp, lastRead);
+            this.pixels = new int[oh * ow];
+            for (int y = 0, i = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    pixels[i++] = y * wp + x;
+                }
+            }
         }
 
         /** Offset of the first image pixel in the padded buffer. */
@@ -120,29 +129,6 @@ public final class DirectConv {
                 for (int r = 0; r < MR; r++, d++) {
                     int o = b * MR + r;
                     dst.setAtIndex(F, d, o < m ? w.getAtIndex(F, wOff + (long) o * k + t) : 0f);
-                }
-            }
-        }
-    }
-
-    /**
-     * Packs the kernel of the input gradient: {@code Wf[c, (o, ky, kx)] = W[o, c, kh-1-ky, kw-1-kx]}
-     * (flipped, input and output channels swapped), in {@link #packWeights}'s layout for {@code in} rows.
-     */
-    public static void packFlipped(MemorySegment w, int out, int in, int kh, int kw, MemorySegment dst) {
-        int blocks = Math.ceilDiv(in, MR);
-        int k = out * kh * kw;
-        long d = 0;
-        for (int b = 0; b < blocks; b++) {
-            for (int t = 0; t < k; t++) {
-                int o = t / (kh * kw), ky = t / kw % kh, kx = t % kw;
-                for (int r = 0; r < MR; r++, d++) {
-                    int ci = b * MR + r;
-                    float v = 0f;
-                    if (ci < in) {
-                        v = w.getAtIndex(F, (((long) o * in + ci) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx));
-                    }
-                    dst.setAtIndex(F, d, v);
                 }
             }
         }
@@ -208,7 +194,7 @@ public final class DirectConv {
      * packed row {@code r < ceil(m / MR) MR} and {@code j < plan.colsPad}; {@code out} rows are
      * {@code plan.colsPad} floats apart.
      *
-     * @param wPack weights packed by {@link #packWeights} (or {@link #packFlipped}) for {@code plan.k} taps
+     * @param wPack weights packed by {@link #packWeights} for {@code plan.k} taps
      * @param xp    the padded image at {@code xpOff}, {@code plan.paddedSize} floats
      */
     public static void forward(Plan plan, MemorySegment wPack, int m, MemorySegment xp, long xpOff,
@@ -366,4 +352,235 @@ public final class DirectConv {
         a31.intoMemorySegment(acc, a + 3 * accRow + VB, NO);
         a32.intoMemorySegment(acc, a + 3 * accRow + 2 * VB, NO);
     }
+
+    // ------------------------------------------------------------------ channels-last backward kernels
+
+    /** Taps per tile of {@link #weightGradT} and output channels of {@link #inputGrad}'s tiles. */
+    public static final int TT = 6;
+
+    /** Output channels rounded up to whole {@link #NR}-wide tiles: the row length of {@link #transpose}'s output. */
+    public static int paddedChannels(int m) {
+        return Math.ceilDiv(m, NR) * NR;
+    }
+
+    /** Floats of {@link #weightGradT}'s accumulator for {@code m} output channels: {@code [taps rounded to TT][paddedChannels(m)]}. */
+    public static long transposedSize(Plan plan, int m) {
+        return (long) Math.ceilDiv(plan.k, TT) * TT * paddedChannels(m);
+    }
+
+    /**
+     * {@code dyT[j][o] = dy[o][j]}: one image's output gradient {@code [m, P]} channels-last, rows
+     * {@link #paddedChannels} long (the padding columns are left alone: zero, written once).
+     */
+    public static void transpose(MemorySegment dy, long dyOff, int m, int p, MemorySegment dyT, long tOff) {
+        int ld = paddedChannels(m);
+        for (int o = 0; o < m; o++) {
+            long src = dyOff + (long) o * p;
+            for (int j = 0; j < p; j++) {
+                dyT.setAtIndex(F, tOff + (long) j * ld + o, dy.getAtIndex(F, src + j));
+            }
+        }
+    }
+
+    /**
+     * {@code acc[t][o] += sum_j xp[off(t) + pixel(j)] dyT[j][o]}: one image's weight gradient with the output
+     * channels in the vector lanes, so that only real output pixels are visited (no thrown-away columns) and
+     * nothing is reduced across lanes. For layers with more than {@code L} output channels; add the result
+     * into {@code dW} with {@link #addTransposed}.
+     *
+     * @param dyT the output gradient from {@link #transpose}
+     * @param acc {@link #transposedSize} floats at {@code accOff}
+     */
+    public static void weightGradT(Plan plan, int m, MemorySegment dyT, long tOff, MemorySegment xp, long xpOff,
+                                   MemorySegment acc, long accOff) {
+        int ld = paddedChannels(m);
+        int[] off = plan.offsets;
+        for (int t = 0; t < plan.k; t += TT) {
+            // the last block's taps past k repeat tap k - 1; their sums are never read
+            long x0 = xpOff + off[Math.min(t, plan.k - 1)], x1 = xpOff + off[Math.min(t + 1, plan.k - 1)];
+            long x2 = xpOff + off[Math.min(t + 2, plan.k - 1)], x3 = xpOff + off[Math.min(t + 3, plan.k - 1)];
+            long x4 = xpOff + off[Math.min(t + 4, plan.k - 1)], x5 = xpOff + off[Math.min(t + 5, plan.k - 1)];
+            for (int o = 0; o < ld; o += NR) {
+                long a = (accOff + (long) t * ld + o) * Float.BYTES;
+                transposedTile(plan.pixels, dyT, (tOff + o) * Float.BYTES, (long) ld * Float.BYTES,
+                        xp, x0, x1, x2, x3, x4, x5, acc, a, (long) ld * Float.BYTES);
+            }
+        }
+    }
+
+    /** {@code TT} taps x {@code NR} channels, accumulated over every output pixel. */
+    private static void transposedTile(int[] pixels, MemorySegment dyT, long d, long ldBytes, MemorySegment x,
+                                       long x0, long x1, long x2, long x3, long x4, long x5,
+                                       MemorySegment acc, long a, long accRow) {
+        FloatVector c00 = FloatVector.fromMemorySegment(S, acc, a, NO);
+        FloatVector c01 = FloatVector.fromMemorySegment(S, acc, a + VB, NO);
+        FloatVector c10 = FloatVector.fromMemorySegment(S, acc, a + accRow, NO);
+        FloatVector c11 = FloatVector.fromMemorySegment(S, acc, a + accRow + VB, NO);
+        FloatVector c20 = FloatVector.fromMemorySegment(S, acc, a + 2 * accRow, NO);
+        FloatVector c21 = FloatVector.fromMemorySegment(S, acc, a + 2 * accRow + VB, NO);
+        FloatVector c30 = FloatVector.fromMemorySegment(S, acc, a + 3 * accRow, NO);
+        FloatVector c31 = FloatVector.fromMemorySegment(S, acc, a + 3 * accRow + VB, NO);
+        FloatVector c40 = FloatVector.fromMemorySegment(S, acc, a + 4 * accRow, NO);
+        FloatVector c41 = FloatVector.fromMemorySegment(S, acc, a + 4 * accRow + VB, NO);
+        FloatVector c50 = FloatVector.fromMemorySegment(S, acc, a + 5 * accRow, NO);
+        FloatVector c51 = FloatVector.fromMemorySegment(S, acc, a + 5 * accRow + VB, NO);
+        long dj = d;
+        for (int j = 0; j < pixels.length; j++, dj += ldBytes) {
+            long px = pixels[j];
+            FloatVector d0 = FloatVector.fromMemorySegment(S, dyT, dj, NO);
+            FloatVector d1 = FloatVector.fromMemorySegment(S, dyT, dj + VB, NO);
+            FloatVector v = FloatVector.broadcast(S, x.getAtIndex(F, x0 + px));
+            c00 = v.fma(d0, c00);
+            c01 = v.fma(d1, c01);
+            v = FloatVector.broadcast(S, x.getAtIndex(F, x1 + px));
+            c10 = v.fma(d0, c10);
+            c11 = v.fma(d1, c11);
+            v = FloatVector.broadcast(S, x.getAtIndex(F, x2 + px));
+            c20 = v.fma(d0, c20);
+            c21 = v.fma(d1, c21);
+            v = FloatVector.broadcast(S, x.getAtIndex(F, x3 + px));
+            c30 = v.fma(d0, c30);
+            c31 = v.fma(d1, c31);
+            v = FloatVector.broadcast(S, x.getAtIndex(F, x4 + px));
+            c40 = v.fma(d0, c40);
+            c41 = v.fma(d1, c41);
+            v = FloatVector.broadcast(S, x.getAtIndex(F, x5 + px));
+            c50 = v.fma(d0, c50);
+            c51 = v.fma(d1, c51);
+        }
+        c00.intoMemorySegment(acc, a, NO);
+        c01.intoMemorySegment(acc, a + VB, NO);
+        c10.intoMemorySegment(acc, a + accRow, NO);
+        c11.intoMemorySegment(acc, a + accRow + VB, NO);
+        c20.intoMemorySegment(acc, a + 2 * accRow, NO);
+        c21.intoMemorySegment(acc, a + 2 * accRow + VB, NO);
+        c30.intoMemorySegment(acc, a + 3 * accRow, NO);
+        c31.intoMemorySegment(acc, a + 3 * accRow + VB, NO);
+        c40.intoMemorySegment(acc, a + 4 * accRow, NO);
+        c41.intoMemorySegment(acc, a + 4 * accRow + VB, NO);
+        c50.intoMemorySegment(acc, a + 5 * accRow, NO);
+        c51.intoMemorySegment(acc, a + 5 * accRow + VB, NO);
+    }
+
+    /** {@code dw[o, t] += acc[t][o]} for {@code o < m}, {@code t < plan.k}: {@link #weightGradT}'s sums into {@code dW}. */
+    public static void addTransposed(Plan plan, int m, MemorySegment acc, long accOff, MemorySegment dw, long dwOff) {
+        int ld = paddedChannels(m);
+        for (int o = 0; o < m; o++) {
+            for (int t = 0; t < plan.k; t++) {
+                long i = dwOff + (long) o * plan.k + t;
+                dw.setAtIndex(F, i, dw.getAtIndex(F, i) + acc.getAtIndex(F, accOff + (long) t * ld + o));
+            }
+        }
+    }
+
+    /** Floats of {@link #packForInputGrad}'s output for {@code m} output channels. */
+    public static long inputGradPackedSize(Plan plan, int m) {
+        return (long) Math.ceilDiv(plan.c, MR) * MR * plan.kh * plan.kw * m;
+    }
+
+    /**
+     * Floats of the padded input-gradient buffer of {@link #inputGrad}: the input channels rounded up to
+     * whole {@link #MR} tiles, plus the last tile's overrun.
+     */
+    public static long inputGradSize(Plan plan) {
+        long plane = (long) plan.hp * plan.wp;
+        long planes = (long) Math.ceilDiv(plan.c, MR) * MR;
+        return Math.max(planes * plane, (planes - 1) * plane + (long) (plan.kh - 1) * plan.wp + plan.kw - 1 + plan.colsPad);
+    }
+
+    /**
+     * Packs {@code W[m, c, kh, kw]} for {@link #inputGrad}: per block of {@link #MR} input channels, per tap
+     * {@code (ky, kx)}, per output channel {@code o}, the {@code MR} weights {@code W[o, c, ky, kx]} (zero
+     * past {@code c}).
+     */
+    public static void packForInputGrad(MemorySegment w, int m, Plan plan, MemorySegment dst) {
+        int taps = plan.kh * plan.kw;
+        long d = 0;
+        for (int b = 0; b < Math.ceilDiv(plan.c, MR); b++) {
+            for (int tap = 0; tap < taps; tap++) {
+                for (int o = 0; o < m; o++) {
+                    for (int r = 0; r < MR; r++, d++) {
+                        int ci = b * MR + r;
+                        dst.setAtIndex(F, d, ci < plan.c ? w.getAtIndex(F, ((long) o * plan.c + ci) * taps + tap) : 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The input gradient of one image on the padded grid: for every tap {@code (ky, kx)},
+     * {@code dxp[c][ky Wp + kx + j] += sum_o W[o, c, ky, kx] dyw[o][j]} over the wide grid {@code j < colsPad}
+     * (the adjoint of {@link #forward}: each output's gradient goes back to the pixels it read). The
+     * thrown-away columns of {@code dyw} are zero, so they add nothing.
+     *
+     * @param wPack weights from {@link #packForInputGrad}
+     * @param dyw   the output gradient on the wide grid, as for {@link #weightGrad}
+     * @param dxp   {@link #inputGradSize} floats at {@code dxpOff}, zeroed by the caller; the image's gradient
+     *              is then its interior ({@link Plan#origin()}, rows {@code Wp} apart)
+     */
+    public static void inputGrad(Plan plan, int m, MemorySegment wPack, MemorySegment dyw, long dywOff,
+                                 MemorySegment dxp, long dxpOff) {
+        int taps = plan.kh * plan.kw;
+        long plane = (long) plan.hp * plan.wp * Float.BYTES;
+        long ld = (long) plan.colsPad * Float.BYTES;
+        for (int b = 0; b < Math.ceilDiv(plan.c, MR); b++) {
+            for (int tap = 0; tap < taps; tap++) {
+                long wAt = ((long) b * taps + tap) * m * MR * Float.BYTES;
+                long shift = (long) (tap / plan.kw) * plan.wp + tap % plan.kw;
+                long base = (dxpOff + (long) b * MR * plan.hp * plan.wp + shift) * Float.BYTES;
+                for (int j = 0; j < plan.colsPad; j += NR) {
+                    long jb = (long) j * Float.BYTES;
+                    inputGradTile(m, wPack, wAt, dyw, dywOff * Float.BYTES + jb, ld, dxp, base + jb, plane);
+                }
+            }
+        }
+    }
+
+    /** {@code MR} input channels x {@code NR} columns summed over the {@code m} output channels, added into {@code dx}. */
+    private static void inputGradTile(int m, MemorySegment w, long wAt, MemorySegment dy, long d, long ld,
+                                      MemorySegment dx, long xAt, long plane) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        long wa = wAt, da = d;
+        for (int o = 0; o < m; o++, wa += MR * Float.BYTES, da += ld) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, dy, da, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, dy, da + VB, NO);
+            FloatVector a = FloatVector.broadcast(S, w.get(F, wa));
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, w.get(F, wa + 4));
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, w.get(F, wa + 8));
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, w.get(F, wa + 12));
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, w.get(F, wa + 16));
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, w.get(F, wa + 20));
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        FloatVector.fromMemorySegment(S, dx, xAt, NO).add(c00).intoMemorySegment(dx, xAt, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + VB, NO).add(c01).intoMemorySegment(dx, xAt + VB, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + plane, NO).add(c10).intoMemorySegment(dx, xAt + plane, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + plane + VB, NO).add(c11).intoMemorySegment(dx, xAt + plane + VB, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 2 * plane, NO).add(c20).intoMemorySegment(dx, xAt + 2 * plane, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 2 * plane + VB, NO).add(c21).intoMemorySegment(dx, xAt + 2 * plane + VB, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 3 * plane, NO).add(c30).intoMemorySegment(dx, xAt + 3 * plane, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 3 * plane + VB, NO).add(c31).intoMemorySegment(dx, xAt + 3 * plane + VB, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 4 * plane, NO).add(c40).intoMemorySegment(dx, xAt + 4 * plane, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 4 * plane + VB, NO).add(c41).intoMemorySegment(dx, xAt + 4 * plane + VB, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 5 * plane, NO).add(c50).intoMemorySegment(dx, xAt + 5 * plane, NO);
+        FloatVector.fromMemorySegment(S, dx, xAt + 5 * plane + VB, NO).add(c51).intoMemorySegment(dx, xAt + 5 * plane + VB, NO);
+    }
+
 }

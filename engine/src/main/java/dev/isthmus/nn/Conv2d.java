@@ -39,8 +39,9 @@ import java.util.List;
  * <p>Per image, the product itself is computed one of two ways ({@link Algorithm}): im2col plus a GEMM as
  * above, or, for stride 1 and few taps per output ({@code C kh kw}, LeNet-5's layers), {@link DirectConv}'s
  * implicit GEMM that reads the padded image in place instead of copying it {@code kh kw} times; its backward
- * computes {@code dW} on the same grid and {@code dX} as the full correlation of {@code dY} with the flipped
- * kernel. {@link Algorithm#AUTO} picks per layer (see {@link #chooseAlgorithm}).
+ * computes {@code dW} from the same padded image and {@code dX} by sending each output's gradient back to the
+ * pixels it read, tap by tap, with no col2im. {@link Algorithm#AUTO} picks per layer (see
+ * {@link #chooseAlgorithm}).
  *
  * <p>Initialised like PyTorch: weight by Kaiming-uniform with {@code a = sqrt(5)}, i.e. uniform in
  * {@code +-1/sqrt(fan_in)} with {@code fan_in = C kh kw}, and bias uniform in {@code +-1/sqrt(fan_in)}.
@@ -54,9 +55,9 @@ public class Conv2d extends Module {
     public enum Algorithm { AUTO, IM2COL, DIRECT }
 
     /**
-     * {@link Algorithm#AUTO} takes the direct path up to this many taps per output ({@code C kh kw}) and
-     * per input pixel ({@code O kh kw}, the input gradient's taps). Above it the image no longer stays in
-     * L1 across a tile and OpenBLAS's GEMM on im2col columns is faster (AlexNet's layers: 1,200 and more).
+     * {@link Algorithm#AUTO} takes the direct path up to this many taps per output ({@code C kh kw}). Above
+     * it the image no longer stays in L1 across a tile and OpenBLAS's GEMM on im2col columns is faster
+     * (AlexNet's layers: 1,200 and more).
      */
     static final int DIRECT_MAX_TAPS = 512;
 
@@ -78,21 +79,22 @@ public class Conv2d extends Module {
     private final TensorBuffer padded = new TensorBuffer();
     private final TensorBuffer wideOut = new TensorBuffer();
     private final TensorBuffer wideGrad = new TensorBuffer();
-    private final TensorBuffer paddedGrad = new TensorBuffer();
-    private final TensorBuffer wideDx = new TensorBuffer();
+    private final TensorBuffer gradLast = new TensorBuffer();
+    private final TensorBuffer paddedDx = new TensorBuffer();
     private final TensorBuffer gradPartials = new TensorBuffer();
     private final TensorBuffer packedW = new TensorBuffer();
-    private final TensorBuffer packedFlipped = new TensorBuffer();
+    private final TensorBuffer packedDx = new TensorBuffer();
 
     private Strategy strategy = Strategy.AUTO;
     private Strategy used;
     private Algorithm algorithm = Algorithm.AUTO;
     private boolean directUsed;
-    // Direct-path layouts of the current geometry: forward (x) and input-gradient (dy) planes, with the
-    // per-worker sizes of their buffers.
-    private DirectConv.Plan fwdPlan, dxPlan;
-    private long padSize, wideOutSize, wideGradSize, padGradSize, wideDxSize, partialSize;
-    private MemorySegment padSeg, wideOutSeg, wideGradSeg, padGradSeg, wideDxSeg, partialSeg, packSeg, flipSeg;
+    // Direct-path layout of the current geometry and the per-worker sizes of its buffers; channelsLast says
+    // whether dW is computed with the output channels in the vector lanes (more than one vector of them).
+    private DirectConv.Plan fwdPlan;
+    private boolean channelsLast;
+    private long padSize, wideOutSize, wideGradSize, gradLastSize, partialSize, padDxSize;
+    private MemorySegment padSeg, wideOutSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg, packSeg, packDxSeg;
     private boolean columnsHoldInput;
     private Tensor input;
 
@@ -201,8 +203,7 @@ public class Conv2d extends Module {
     /** Forces how each image's product is computed (benchmarks, tests); {@link Algorithm#AUTO} by default. */
     public void setAlgorithm(Algorithm a) {
         if (a == Algorithm.DIRECT && !directPossible()) {
-            throw new IllegalArgumentException(describe() + ": the direct algorithm needs stride 1, padding < kernel size "
-                    + "and a kernel larger than 1x1");
+            throw new IllegalArgumentException(describe() + ": the direct algorithm needs stride 1 and a kernel larger than 1x1");
         }
         this.algorithm = a;
     }
@@ -213,7 +214,7 @@ public class Conv2d extends Module {
     }
 
     private boolean directPossible() {
-        return sh == 1 && sw == 1 && !direct && ph < kh && pw < kw;
+        return sh == 1 && sw == 1 && !direct;
     }
 
     /**
@@ -229,7 +230,7 @@ public class Conv2d extends Module {
         if (algorithm == Algorithm.DIRECT) {
             return true;
         }
-        return k <= DIRECT_MAX_TAPS && (long) out * kh * kw <= DIRECT_MAX_TAPS && Engine.get().useVectors();
+        return k <= DIRECT_MAX_TAPS && Engine.get().useVectors();
     }
 
     @Override
@@ -347,7 +348,7 @@ public class Conv2d extends Module {
                 partWSeg = partialW.get(partialWShape).segment();
             }
             if (needDx) {
-                DirectConv.packFlipped(weight.data().segment(), out, in, kh, kw, flipSeg);
+                DirectConv.packForInputGrad(weight.data().segment(), out, fwdPlan, packDxSeg);
             }
             Engine.get().threads().parallelFor(n, backwardDirect);
             for (int wk = 1; wk < active; wk++) {
@@ -437,10 +438,10 @@ public class Conv2d extends Module {
     }
 
     /**
-     * Plans and buffers of the direct path for the current geometry, made on its first use: per worker a
-     * padded image, the wide output, the wide output gradient, the padded output gradient and the wide input
-     * gradient. The padding and the thrown-away columns are zeroed here once; the passes only ever write
-     * the pixels inside them.
+     * Plan and buffers of the direct path for the current geometry, made on its first use: per worker a
+     * padded image, the wide output, the output gradient on the wide grid (and channels-last), the weight
+     * gradient's partial sums and the padded input gradient. The padding, the thrown-away columns and the
+     * padding channels are zeroed here once; the passes only ever write inside them.
      */
     private void setDirectGeometry() {
         if (fwdPlan != null) {
@@ -448,22 +449,21 @@ public class Conv2d extends Module {
         }
         int workers = Math.max(1, Math.min(geometryThreads, n));
         DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
-        DirectConv.Plan b = new DirectConv.Plan(out, oh, ow, kh, kw, kh - 1 - ph, kw - 1 - pw);
+        channelsLast = out > DirectConv.NR / 2;
         padSize = f.paddedSize;
         wideOutSize = (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
         wideGradSize = (long) Math.ceilDiv(out, DirectConv.GM) * DirectConv.GM * f.colsPad;
-        padGradSize = b.paddedSize;
-        wideDxSize = (long) Math.ceilDiv(in, DirectConv.MR) * DirectConv.MR * b.colsPad;
+        gradLastSize = (long) p * DirectConv.paddedChannels(out);
+        partialSize = channelsLast ? DirectConv.transposedSize(f, out) : DirectConv.partialSize(f, out);
+        padDxSize = DirectConv.inputGradSize(f);
         padSeg = padded.zeros(workers, checkedInt(padSize)).segment();
         wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
         wideGradSeg = wideGrad.zeros(workers, checkedInt(wideGradSize)).segment();
-        padGradSeg = paddedGrad.zeros(workers, checkedInt(padGradSize)).segment();
-        wideDxSeg = wideDx.get(workers, checkedInt(wideDxSize)).segment();
-        partialSize = DirectConv.partialSize(f, out);
+        gradLastSeg = channelsLast ? gradLast.zeros(workers, checkedInt(gradLastSize)).segment() : null;
         partialSeg = gradPartials.get(workers, checkedInt(partialSize)).segment();
+        padDxSeg = paddedDx.get(workers, checkedInt(padDxSize)).segment();
         packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
-        flipSeg = packedFlipped.get(checkedInt(b.packedSize(in))).segment();
-        dxPlan = b;
+        packDxSeg = packedDx.get(checkedInt(DirectConv.inputGradPackedSize(f, out))).segment();
         fwdPlan = f;
     }
 
@@ -558,7 +558,7 @@ public class Conv2d extends Module {
     }
 
     private void backwardDirect(int start, int end, int worker) {
-        DirectConv.Plan f = fwdPlan, g = dxPlan;
+        DirectConv.Plan f = fwdPlan;
         MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
         long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
         MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
@@ -570,26 +570,38 @@ public class Conv2d extends Module {
                 PlaneOps.zero(db, dbOff, out);
             }
         }
-        long xp = worker * padSize, dyw = worker * wideGradSize, dyp = worker * padGradSize, dxw = worker * wideDxSize;
-        long acc = worker * partialSize;
+        long xp = worker * padSize, dyw = worker * wideGradSize, dyl = worker * gradLastSize;
+        long acc = worker * partialSize, dxp = worker * padDxSize;
         PlaneOps.zero(partialSeg, acc, partialSize);
         for (int i = start; i < end; i++) {
             long dyOff = i * outImage;
             DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
-            // dW[o, t] += sum_j dYw[o, j] xp[off(t) + j], dY on the forward's wide grid
-            DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
-            DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
+            boolean wide = !channelsLast || needDx;
+            if (wide) {
+                DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
+            }
+            // dW[o, t] += sum over output pixels j of dY[o, j] xp[off(t) + j]
+            if (channelsLast) {
+                DirectConv.transpose(dySeg, dyOff, out, p, gradLastSeg, dyl);
+                DirectConv.weightGradT(f, out, gradLastSeg, dyl, padSeg, xp, partialSeg, acc);
+            } else {
+                DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
+            }
             if (db != null) {
                 PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
             }
             if (needDx) {
-                // dX = dY padded by k - 1 - p, correlated with the flipped, transposed kernel
-                DirectConv.scatter(dySeg, dyOff, out, oh, ow, padGradSeg, dyp + g.origin(), (long) g.hp * g.wp, g.wp);
-                DirectConv.forward(g, flipSeg, in, padGradSeg, dyp, wideDxSeg, dxw);
-                DirectConv.gather(wideDxSeg, dxw, g.colsPad, g.wp, in, h, w, null, dxSeg, i * inImage);
+                // dX[c, pixel] = sum over the outputs that read the pixel of W[o, c, tap] dY[o, output]
+                PlaneOps.zero(padDxSeg, dxp, padDxSize);
+                DirectConv.inputGrad(f, out, packDxSeg, wideGradSeg, dyw, padDxSeg, dxp);
+                DirectConv.gather(padDxSeg, dxp + f.origin(), (long) f.hp * f.wp, f.wp, in, h, w, null, dxSeg, i * inImage);
             }
         }
-        DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
+        if (channelsLast) {
+            DirectConv.addTransposed(f, out, partialSeg, acc, dw, dwOff);
+        } else {
+            DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
+        }
     }
 
     // ------------------------------------------------------------------ batched strategy
@@ -663,11 +675,11 @@ public class Conv2d extends Module {
         padded.close();
         wideOut.close();
         wideGrad.close();
-        paddedGrad.close();
-        wideDx.close();
+        gradLast.close();
+        paddedDx.close();
         gradPartials.close();
         packedW.close();
-        packedFlipped.close();
+        packedDx.close();
         super.close();
     }
 }

@@ -22,8 +22,10 @@ class Conv2dDirectTest {
     /** {N, C, H, W, O, kh, kw, ph, pw, bias}: every one is stride 1. */
     private static final int[][] SHAPES = {
             {2, 2, 5, 5, 3, 3, 3, 0, 0, 1},
-            {1, 2, 4, 5, 2, 3, 3, 2, 2, 1},   // padding = kernel - 1: the widest padding the direct path takes
+            {1, 2, 4, 5, 2, 3, 3, 2, 2, 1},   // padding = kernel - 1
+            {2, 1, 3, 4, 10, 2, 2, 3, 2, 1},  // padding wider than the kernel; 10 outputs: channels-last dW
             {2, 3, 4, 4, 7, 4, 4, 0, 0, 1},   // kernel == input size; 7 outputs: a partial tile of rows
+            {2, 7, 6, 5, 19, 3, 3, 1, 1, 1},  // 19 outputs: channels-last dW over two tiles, 7 inputs: two dX tiles
             {2, 2, 6, 7, 3, 3, 5, 1, 2, 0},   // non-square kernel and padding, no bias
             {3, 1, 9, 8, 6, 5, 5, 2, 2, 1},   // LeNet-5's first layer, smaller
             {2, 5, 3, 11, 9, 2, 3, 1, 0, 1},  // wider than high; 5 taps per row of the gradient tile
@@ -147,9 +149,8 @@ class Conv2dDirectTest {
 
     @Test
     void theDirectPathCannotBeForcedWhereItDoesNotApply() {
-        try (Conv2d strided = new Conv2d(2, 3, 3, 2, 1); Conv2d wide = new Conv2d(2, 3, 3, 1, 3);
-             Conv2d pointwise = new Conv2d(2, 3, 1)) {
-            for (Conv2d c : new Conv2d[]{strided, wide, pointwise}) {
+        try (Conv2d strided = new Conv2d(2, 3, 3, 2, 1); Conv2d pointwise = new Conv2d(2, 3, 1)) {
+            for (Conv2d c : new Conv2d[]{strided, pointwise}) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> c.setAlgorithm(Conv2d.Algorithm.DIRECT));
                 assertTrue(e.getMessage().startsWith(c.describe() + ": the direct algorithm needs stride 1"), e.getMessage());
