@@ -18,11 +18,12 @@ import java.nio.ByteOrder;
  * has rows {@code B[t, :] = xp[off(t) ...]}: shifted slices of the one padded image, read in place. im2col
  * would copy the image {@code kh kw} times over; here the image stays in L1 and the kernel runs at FMA speed.
  *
- * <p>Backward: {@code dW[o, t] = sum_j dY[o, j] xp[off(t) + pixel(j)]}, either on the same wide grid with the
- * output gradient laid out on it (zeros in the thrown-away columns, {@link #weightGrad}) or, for layers with
- * more than one vector of output channels, with the channels in the vector lanes ({@link #weightGradT}), which
- * visits only real output pixels. {@code dX} sends each output's gradient back to the pixels it read, tap by
- * tap ({@link #inputGrad}): the adjoint of the forward pass, with no col2im.
+ * <p>Backward: the weight gradient {@code dW[o, t] = sum_j dY[o, j] xp[off(t) + pixel(j)]} is computed either
+ * on the same wide grid, with the output gradient laid out on it (zeros in the thrown-away columns) and lane
+ * partial sums reduced once per batch ({@link #weightGrad}), or, for layers with more than one vector of output
+ * channels, channels-last ({@link ChannelsLastConv#weightGrad}), visiting only real output pixels. {@code dX}
+ * sends each output's gradient back to the pixels it read, tap by tap ({@link #inputGrad}), on the wide grid:
+ * the adjoint of the forward pass, with no col2im.
  *
  * <p>All sums run in a fixed order, so results do not depend on thread counts. Vector paths only: callers
  * take im2col when the Vector API is not intrinsified.
@@ -39,9 +40,9 @@ public final class DirectConv {
     public static final int MR = 6;
     /** Wide-grid columns per forward tile (two vectors). */
     public static final int NR = 2 * L;
-    /** Output channels per weight-gradient tile. */
+    /** Output channels per wide-grid weight-gradient tile. */
     public static final int GM = 4;
-    /** Kernel taps per weight-gradient tile. */
+    /** Kernel taps per wide-grid weight-gradient tile. */
     public static final int GT = 3;
 
     private DirectConv() {
@@ -353,126 +354,6 @@ public final class DirectConv {
         a32.intoMemorySegment(acc, a + 3 * accRow + 2 * VB, NO);
     }
 
-    // ------------------------------------------------------------------ channels-last backward kernels
-
-    /** Taps per tile of {@link #weightGradT} and output channels of {@link #inputGrad}'s tiles. */
-    public static final int TT = 6;
-
-    /** Output channels rounded up to whole {@link #NR}-wide tiles: the row length of {@link #transpose}'s output. */
-    public static int paddedChannels(int m) {
-        return Math.ceilDiv(m, NR) * NR;
-    }
-
-    /** Floats of {@link #weightGradT}'s accumulator for {@code m} output channels: {@code [taps rounded to TT][paddedChannels(m)]}. */
-    public static long transposedSize(Plan plan, int m) {
-        return (long) Math.ceilDiv(plan.k, TT) * TT * paddedChannels(m);
-    }
-
-    /**
-     * {@code dyT[j][o] = dy[o][j]}: one image's output gradient {@code [m, P]} channels-last, rows
-     * {@link #paddedChannels} long (the padding columns are left alone: zero, written once).
-     */
-    public static void transpose(MemorySegment dy, long dyOff, int m, int p, MemorySegment dyT, long tOff) {
-        int ld = paddedChannels(m);
-        for (int o = 0; o < m; o++) {
-            long src = dyOff + (long) o * p;
-            for (int j = 0; j < p; j++) {
-                dyT.setAtIndex(F, tOff + (long) j * ld + o, dy.getAtIndex(F, src + j));
-            }
-        }
-    }
-
-    /**
-     * {@code acc[t][o] += sum_j xp[off(t) + pixel(j)] dyT[j][o]}: one image's weight gradient with the output
-     * channels in the vector lanes, so that only real output pixels are visited (no thrown-away columns) and
-     * nothing is reduced across lanes. For layers with more than {@code L} output channels; add the result
-     * into {@code dW} with {@link #addTransposed}.
-     *
-     * @param dyT the output gradient from {@link #transpose}
-     * @param acc {@link #transposedSize} floats at {@code accOff}
-     */
-    public static void weightGradT(Plan plan, int m, MemorySegment dyT, long tOff, MemorySegment xp, long xpOff,
-                                   MemorySegment acc, long accOff) {
-        int ld = paddedChannels(m);
-        int[] off = plan.offsets;
-        for (int t = 0; t < plan.k; t += TT) {
-            // the last block's taps past k repeat tap k - 1; their sums are never read
-            long x0 = xpOff + off[Math.min(t, plan.k - 1)], x1 = xpOff + off[Math.min(t + 1, plan.k - 1)];
-            long x2 = xpOff + off[Math.min(t + 2, plan.k - 1)], x3 = xpOff + off[Math.min(t + 3, plan.k - 1)];
-            long x4 = xpOff + off[Math.min(t + 4, plan.k - 1)], x5 = xpOff + off[Math.min(t + 5, plan.k - 1)];
-            for (int o = 0; o < ld; o += NR) {
-                long a = (accOff + (long) t * ld + o) * Float.BYTES;
-                transposedTile(plan.pixels, dyT, (tOff + o) * Float.BYTES, (long) ld * Float.BYTES,
-                        xp, x0, x1, x2, x3, x4, x5, acc, a, (long) ld * Float.BYTES);
-            }
-        }
-    }
-
-    /** {@code TT} taps x {@code NR} channels, accumulated over every output pixel. */
-    private static void transposedTile(int[] pixels, MemorySegment dyT, long d, long ldBytes, MemorySegment x,
-                                       long x0, long x1, long x2, long x3, long x4, long x5,
-                                       MemorySegment acc, long a, long accRow) {
-        FloatVector c00 = FloatVector.fromMemorySegment(S, acc, a, NO);
-        FloatVector c01 = FloatVector.fromMemorySegment(S, acc, a + VB, NO);
-        FloatVector c10 = FloatVector.fromMemorySegment(S, acc, a + accRow, NO);
-        FloatVector c11 = FloatVector.fromMemorySegment(S, acc, a + accRow + VB, NO);
-        FloatVector c20 = FloatVector.fromMemorySegment(S, acc, a + 2 * accRow, NO);
-        FloatVector c21 = FloatVector.fromMemorySegment(S, acc, a + 2 * accRow + VB, NO);
-        FloatVector c30 = FloatVector.fromMemorySegment(S, acc, a + 3 * accRow, NO);
-        FloatVector c31 = FloatVector.fromMemorySegment(S, acc, a + 3 * accRow + VB, NO);
-        FloatVector c40 = FloatVector.fromMemorySegment(S, acc, a + 4 * accRow, NO);
-        FloatVector c41 = FloatVector.fromMemorySegment(S, acc, a + 4 * accRow + VB, NO);
-        FloatVector c50 = FloatVector.fromMemorySegment(S, acc, a + 5 * accRow, NO);
-        FloatVector c51 = FloatVector.fromMemorySegment(S, acc, a + 5 * accRow + VB, NO);
-        long dj = d;
-        for (int j = 0; j < pixels.length; j++, dj += ldBytes) {
-            long px = pixels[j];
-            FloatVector d0 = FloatVector.fromMemorySegment(S, dyT, dj, NO);
-            FloatVector d1 = FloatVector.fromMemorySegment(S, dyT, dj + VB, NO);
-            FloatVector v = FloatVector.broadcast(S, x.getAtIndex(F, x0 + px));
-            c00 = v.fma(d0, c00);
-            c01 = v.fma(d1, c01);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x1 + px));
-            c10 = v.fma(d0, c10);
-            c11 = v.fma(d1, c11);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x2 + px));
-            c20 = v.fma(d0, c20);
-            c21 = v.fma(d1, c21);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x3 + px));
-            c30 = v.fma(d0, c30);
-            c31 = v.fma(d1, c31);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x4 + px));
-            c40 = v.fma(d0, c40);
-            c41 = v.fma(d1, c41);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x5 + px));
-            c50 = v.fma(d0, c50);
-            c51 = v.fma(d1, c51);
-        }
-        c00.intoMemorySegment(acc, a, NO);
-        c01.intoMemorySegment(acc, a + VB, NO);
-        c10.intoMemorySegment(acc, a + accRow, NO);
-        c11.intoMemorySegment(acc, a + accRow + VB, NO);
-        c20.intoMemorySegment(acc, a + 2 * accRow, NO);
-        c21.intoMemorySegment(acc, a + 2 * accRow + VB, NO);
-        c30.intoMemorySegment(acc, a + 3 * accRow, NO);
-        c31.intoMemorySegment(acc, a + 3 * accRow + VB, NO);
-        c40.intoMemorySegment(acc, a + 4 * accRow, NO);
-        c41.intoMemorySegment(acc, a + 4 * accRow + VB, NO);
-        c50.intoMemorySegment(acc, a + 5 * accRow, NO);
-        c51.intoMemorySegment(acc, a + 5 * accRow + VB, NO);
-    }
-
-    /** {@code dw[o, t] += acc[t][o]} for {@code o < m}, {@code t < plan.k}: {@link #weightGradT}'s sums into {@code dW}. */
-    public static void addTransposed(Plan plan, int m, MemorySegment acc, long accOff, MemorySegment dw, long dwOff) {
-        int ld = paddedChannels(m);
-        for (int o = 0; o < m; o++) {
-            for (int t = 0; t < plan.k; t++) {
-                long i = dwOff + (long) o * plan.k + t;
-                dw.setAtIndex(F, i, dw.getAtIndex(F, i) + acc.getAtIndex(F, accOff + (long) t * ld + o));
-            }
-        }
-    }
-
     /** Floats of {@link #packForInputGrad}'s output for {@code m} output channels. */
     public static long inputGradPackedSize(Plan plan, int m) {
         return (long) Math.ceilDiv(plan.c, MR) * MR * plan.kh * plan.kw * m;
@@ -515,7 +396,8 @@ public final class DirectConv {
      * thrown-away columns of {@code dyw} are zero, so they add nothing.
      *
      * @param wPack weights from {@link #packForInputGrad}
-     * @param dyw   the output gradient on the wide grid, as for {@link #weightGrad}
+     * @param dyw   the output gradient on the wide grid ({@link #scatter}ed with rows {@code Wp} apart and
+     *              {@code plan.colsPad} per channel), zero in the thrown-away columns
      * @param dxp   {@link #inputGradSize} floats at {@code dxpOff}, zeroed by the caller; the image's gradient
      *              is then its interior ({@link Plan#origin()}, rows {@code Wp} apart)
      */

@@ -1,5 +1,6 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.kernel.ChannelsLastConv;
 import dev.isthmus.kernel.DirectConv;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.Im2col;
@@ -80,6 +81,8 @@ public class Conv2d extends Module {
     private final TensorBuffer wideOut = new TensorBuffer();
     private final TensorBuffer wideGrad = new TensorBuffer();
     private final TensorBuffer gradLast = new TensorBuffer();
+    private final TensorBuffer outLast = new TensorBuffer();
+    private final TensorBuffer packedLast = new TensorBuffer();
     private final TensorBuffer paddedDx = new TensorBuffer();
     private final TensorBuffer gradPartials = new TensorBuffer();
     private final TensorBuffer packedW = new TensorBuffer();
@@ -89,12 +92,14 @@ public class Conv2d extends Module {
     private Strategy used;
     private Algorithm algorithm = Algorithm.AUTO;
     private boolean directUsed;
-    // Direct-path layout of the current geometry and the per-worker sizes of its buffers; channelsLast says
-    // whether dW is computed with the output channels in the vector lanes (more than one vector of them).
+    // Direct-path layout of the current geometry and the per-worker sizes of its buffers; forwardLast says
+    // whether the forward pass and dW run channels-last (more than one vector of output channels) or on the
+    // wide grid.
     private DirectConv.Plan fwdPlan;
-    private boolean channelsLast;
-    private long padSize, wideOutSize, wideGradSize, gradLastSize, partialSize, padDxSize;
-    private MemorySegment padSeg, wideOutSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg, packSeg, packDxSeg;
+    private boolean forwardLast;
+    private long padSize, wideOutSize, outLastSize, wideGradSize, gradLastSize, partialSize, padDxSize;
+    private MemorySegment padSeg, wideOutSeg, outLastSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg;
+    private MemorySegment packSeg, packLastSeg, packDxSeg;
     private boolean columnsHoldInput;
     private Tensor input;
 
@@ -295,7 +300,11 @@ public class Conv2d extends Module {
         used = directUsed ? Strategy.PER_IMAGE : chooseStrategy(n, geometryThreads);
         if (directUsed) {
             setDirectGeometry();
-            DirectConv.packWeights(weight.data().segment(), 0, out, k, packSeg);
+            if (forwardLast) {
+                ChannelsLastConv.pack(weight.data().segment(), out, k, packLastSeg);
+            } else {
+                DirectConv.packWeights(weight.data().segment(), 0, out, k, packSeg);
+            }
             Engine.get().threads().parallelFor(n, forwardDirect);
             columnsHoldInput = false;
         } else if (used == Strategy.PER_IMAGE) {
@@ -449,20 +458,26 @@ public class Conv2d extends Module {
         }
         int workers = Math.max(1, Math.min(geometryThreads, n));
         DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
-        channelsLast = out > DirectConv.NR / 2;
+        forwardLast = ChannelsLastConv.fits(out);
         padSize = f.paddedSize;
-        wideOutSize = (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
+        wideOutSize = forwardLast ? 0 : (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
+        outLastSize = forwardLast ? ChannelsLastConv.outputSize(f, out) : 0;
         wideGradSize = (long) Math.ceilDiv(out, DirectConv.GM) * DirectConv.GM * f.colsPad;
-        gradLastSize = (long) p * DirectConv.paddedChannels(out);
-        partialSize = channelsLast ? DirectConv.transposedSize(f, out) : DirectConv.partialSize(f, out);
+        gradLastSize = forwardLast ? (long) p * ChannelsLastConv.width(out) : 0;
+        partialSize = forwardLast ? ChannelsLastConv.gradSize(f, out) : DirectConv.partialSize(f, out);
         padDxSize = DirectConv.inputGradSize(f);
         padSeg = padded.zeros(workers, checkedInt(padSize)).segment();
-        wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
+        if (forwardLast) {
+            outLastSeg = outLast.get(workers, checkedInt(outLastSize)).segment();
+            packLastSeg = packedLast.get(checkedInt(ChannelsLastConv.packedSize(f, out))).segment();
+        } else {
+            wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
+            packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
+        }
         wideGradSeg = wideGrad.zeros(workers, checkedInt(wideGradSize)).segment();
-        gradLastSeg = channelsLast ? gradLast.zeros(workers, checkedInt(gradLastSize)).segment() : null;
+        gradLastSeg = forwardLast ? gradLast.zeros(workers, checkedInt(gradLastSize)).segment() : null;
         partialSeg = gradPartials.get(workers, checkedInt(partialSize)).segment();
         padDxSeg = paddedDx.get(workers, checkedInt(padDxSize)).segment();
-        packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
         packDxSeg = packedDx.get(checkedInt(DirectConv.inputGradPackedSize(f, out))).segment();
         fwdPlan = f;
     }
@@ -547,13 +562,20 @@ public class Conv2d extends Module {
 
     private void forwardDirect(int start, int end, int worker) {
         DirectConv.Plan f = fwdPlan;
-        long xp = worker * padSize, wo = worker * wideOutSize;
+        long xp = worker * padSize;
         MemorySegment b = bias == null ? null : bias.data().segment();
         for (int i = start; i < end; i++) {
             DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
-            DirectConv.forward(f, packSeg, out, padSeg, xp, wideOutSeg, wo);
-            // y[o, oy, ox] = wide[o][oy Wp + ox] + bias[o]
-            DirectConv.gather(wideOutSeg, wo, f.colsPad, f.wp, out, oh, ow, b, ySeg, i * outImage);
+            if (forwardLast) {
+                long ol = worker * outLastSize;
+                ChannelsLastConv.forward(f, out, packLastSeg, padSeg, xp, outLastSeg, ol);
+                ChannelsLastConv.untranspose(outLastSeg, ol, out, p, b, ySeg, i * outImage);
+            } else {
+                long wo = worker * wideOutSize;
+                DirectConv.forward(f, packSeg, out, padSeg, xp, wideOutSeg, wo);
+                // y[o, oy, ox] = wide[o][oy Wp + ox] + bias[o]
+                DirectConv.gather(wideOutSeg, wo, f.colsPad, f.wp, out, oh, ow, b, ySeg, i * outImage);
+            }
         }
     }
 
@@ -576,14 +598,13 @@ public class Conv2d extends Module {
         for (int i = start; i < end; i++) {
             long dyOff = i * outImage;
             DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
-            boolean wide = !channelsLast || needDx;
-            if (wide) {
+            if (!forwardLast || needDx) {
                 DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
             }
-            // dW[o, t] += sum over output pixels j of dY[o, j] xp[off(t) + j]
-            if (channelsLast) {
-                DirectConv.transpose(dySeg, dyOff, out, p, gradLastSeg, dyl);
-                DirectConv.weightGradT(f, out, gradLastSeg, dyl, padSeg, xp, partialSeg, acc);
+            // dW[o, t] += sum over output pixels j of dY[o, j] xp[off(t) + pixel(j)]
+            if (forwardLast) {
+                ChannelsLastConv.transpose(dySeg, dyOff, out, p, gradLastSeg, dyl);
+                ChannelsLastConv.weightGrad(f, out, gradLastSeg, dyl, padSeg, xp, partialSeg, acc);
             } else {
                 DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
             }
@@ -597,8 +618,8 @@ public class Conv2d extends Module {
                 DirectConv.gather(padDxSeg, dxp + f.origin(), (long) f.hp * f.wp, f.wp, in, h, w, null, dxSeg, i * inImage);
             }
         }
-        if (channelsLast) {
-            DirectConv.addTransposed(f, out, partialSeg, acc, dw, dwOff);
+        if (forwardLast) {
+            ChannelsLastConv.addGrad(f, out, partialSeg, acc, dw, dwOff);
         } else {
             DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
         }
@@ -676,6 +697,8 @@ public class Conv2d extends Module {
         wideOut.close();
         wideGrad.close();
         gradLast.close();
+        outLast.close();
+        packedLast.close();
         paddedDx.close();
         gradPartials.close();
         packedW.close();
