@@ -2,17 +2,28 @@
 # GEMM benchmarks, one command: builds the bench module, compiles the C baseline against the OpenBLAS
 # the JVM loads, runs the C program and JMH shape by shape (interleaved, so both sides see the same
 # machine load), and prints a Markdown report (GFLOP/s, FFM/C, Vector API/OpenBLAS, ns per call at
-# n = 8, the issue's targets). Full mode takes about 10-12 minutes on 2 quiet cores, --quick about 3.
+# n = 8, the issue's targets). Full mode takes about 14 minutes on 2 quiet cores (about 11 with
+# --rounds 1), --quick about 3.
 #
-#   bench/run-gemm.sh [--quick] [--shapes SQ_8,SQ_512,...] [--save] [--no-build]
+# The shapes of the target "FFM >= 97% of C for n >= 256", the square n = 256, 512, 1024 and 2048
+# (GemmReport ffm-target-shapes), are measured in paired rounds: the C program, then JMH OpenBLAS, back
+# to back, R times over (C, JMH, C, JMH, ...), each round with the full warm-up and measurement. A shared
+# host's speed drifts by several percent within a minute, so the report's FFM/C for these rows is the
+# median of the per-round ratios FFM_r / C_r, not the ratio of two runs far apart; the GFLOP/s cells are
+# each side's median over rounds. Every other shape, and the Vector API JMH of every shape, runs once.
+#
+#   bench/run-gemm.sh [--quick] [--shapes SQ_8,SQ_512,...] [--rounds R] [--save] [--no-build]
 #
 #   --quick     5 shapes, shorter warm-up and measurement
 #   --shapes    an explicit list of GemmShape names (see bench/src/main/java/dev/isthmus/bench/kernel/GemmShape.java)
+#   --rounds R  paired C/JMH rounds for the FFM/C target shapes: 3 by default in full mode, 1 with --quick;
+#               a round takes 20-30 s per shape in full mode (about 95 s for the four), 10-15 s with --quick
 #   --save      also write the report to bench/results/gemm.md (full mode, all shapes) or, for --quick
 #               or --shapes, to bench/results/gemm-partial.md, so a short run never replaces the full table
 #   --no-build  reuse the last build
 # Environment: ISTHMUS_MVN_FLAGS (extra Maven flags, e.g. -o), ISTHMUS_JAVA_HOME (the JDK >= 25 to use).
-# Raw results are kept in bench/target/gemm/ (JMH JSON per shape, sgemm_bench output).
+# Raw results are kept in bench/target/gemm/: JMH JSON per shape (jmh-SHAPE-openblas-rN.json for round N
+# of a shape measured in several rounds), sgemm_bench output in c.txt (RESULT lines end with the round).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,12 +31,16 @@ command_line="bench/run-gemm.sh${*:+ $*}"
 
 mode=full
 shapes=all
+rounds=
 save=0
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick; shapes=quick ;;
     --shapes) [ $# -ge 2 ] || { echo "run-gemm: --shapes needs a list" >&2; exit 2; }; shapes="$2"; shift ;;
+    --rounds)
+      [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]?$ ]] || { echo "run-gemm: --rounds needs a count from 1 to 99" >&2; exit 2; }
+      rounds="$2"; shift ;;
     --save) save=1 ;;
     --no-build) build=0 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -33,6 +48,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if [ -z "$rounds" ]; then
+  if [ "$mode" = quick ]; then rounds=1; else rounds=3; fi
+fi
 
 find_jdk() {
   local cand v
@@ -82,6 +100,10 @@ else
   settings="full: JMH 1 fork, warm-up 3 x 1 s (OpenBLAS) or 8 x 1 s (Vector API), 10 x 200 ms measurement; C 2 s warm-up, 10 samples of >= 200 ms"
 fi
 settings="$settings; figures are medians of the measurement iterations / samples; JMH average-time mode with -prof gc; each shape's C run and JMH runs back to back, threads 1 and 2"
+selected=$(java_report shapes "$shapes" | tr ',' ' ')
+target_shapes=",$(java_report ffm-target-shapes),"
+rounds_of() { case "$target_shapes" in *",$1,"*) echo "$rounds" ;; *) echo 1 ;; esac; }
+# the report's method line says which shapes ran in rounds, and how many: it sees them in the results
 
 # Runs JMH into $out/jmh-NAME.json. JMH refuses to start while another JMH run holds /tmp/jmh.lock (another
 # benchmark on this machine, which would disturb the figures anyway): wait for it rather than fail.
@@ -106,20 +128,33 @@ run_jmh() {
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$SECONDS
 "$out/sgemm_bench" --lib "$lib" --parallel-min-macs "$min_macs" --fma-peak-ms 400 </dev/null >"$out/c.txt"
 jmh_files=()
-for shape in $(java_report shapes "$shapes" | tr ',' ' '); do
-  echo "run-gemm: $shape" >&2
-  java_report spec "$shape" | "$out/sgemm_bench" --lib "$lib" --threads 1,2 --parallel-min-macs "$min_macs" "${c_opts[@]}" | grep '^RESULT' >>"$out/c.txt"
+for shape in $selected; do
+  spec=$(java_report spec "$shape")
   include='GemmBenchmark.openblas'
   # n = 8 also times the raw downcalls (quick mode: only the bindings' own cblas_sgemm)
   if [ "$shape" = SQ_8 ]; then
     if [ "$mode" = quick ]; then include="$include|GemmCallBenchmark.cblasCritical"; else include="$include|GemmCallBenchmark"; fi
   fi
-  run_jmh "$shape-openblas" "$include" -p shape="$shape" -p threads=1,2 "${blas_opts[@]}"
+  shape_rounds=$(rounds_of "$shape")
+  for round in $(seq 1 "$shape_rounds"); do
+    name="$shape-openblas"
+    if [ "$shape_rounds" -gt 1 ]; then
+      name="$name-r$round"
+      echo "run-gemm: $shape round $round of $shape_rounds ($((SECONDS - started)) s)" >&2
+    else
+      echo "run-gemm: $shape ($((SECONDS - started)) s)" >&2
+    fi
+    echo "$spec" | "$out/sgemm_bench" --lib "$lib" --threads 1,2 --parallel-min-macs "$min_macs" --round "$round" \
+      "${c_opts[@]}" | grep '^RESULT' >>"$out/c.txt"
+    run_jmh "$name" "$include" -p shape="$shape" -p threads=1,2 "${blas_opts[@]}"
+  done
   run_jmh "$shape-vector" 'GemmBenchmark.vector' -p shape="$shape" -p threads=1,2 "${vec_opts[@]}"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "run-gemm: measured in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s" >&2
 
 java_report report --jmh "${jmh_files[@]}" --c "$out/c.txt" --out "$out/report.md" --command "$command_line" \
   --mode "$mode" --settings "$settings" --load-before "$load_before" --load-after "$load_after" \

@@ -4,7 +4,7 @@
  * library the JVM loaded, so both sides call the same code with the same thread count.
  *
  *   sgemm_bench --lib PATH [--threads 1,2] [--warmup-ms 1500] [--sample-ms 200] [--samples 10]
- *               [--parallel-min-macs N] [--fma-peak-ms MS] < shapes
+ *               [--parallel-min-macs N] [--fma-peak-ms MS] [--round N] < shapes
  *
  * Each line on stdin is one problem, as GemmShape.specLine() prints it:
  *   NAME transA transB m n k count aStride bStride cStride beta
@@ -15,8 +15,10 @@
  * read once per batch of operations sized to take >= 20 us, so it adds nothing measurable at n = 8.
  * With --parallel-min-macs N, products of fewer than N multiply-adds run on one OpenBLAS thread whatever
  * the thread count, as the engine's ThreadBudget.fitBlasTo does, so both sides run the same threads.
- * Output, one line per (problem, thread count), BLAS_THREADS being the count OpenBLAS was given:
- *   RESULT NAME THREADS MEDIAN_NS_PER_OP MIN_NS_PER_OP SAMPLES OPS BLAS_THREADS
+ * Output, one line per (problem, thread count), BLAS_THREADS being the count OpenBLAS was given and
+ * ROUND the --round tag (default 1), which only labels the line: run-gemm.sh alternates this program
+ * with the JMH run several times and pairs each round's figures with the JMH round of the same number:
+ *   RESULT NAME THREADS MEDIAN_NS_PER_OP MIN_NS_PER_OP SAMPLES OPS BLAS_THREADS ROUND
  * With --fma-peak-ms MS it first measures one core's FP32 FMA throughput with AVX2 (12 independent
  * chains of 256-bit FMAs, enough to fill two pipes) and prints FMA_PEAK_1T GFLOPS, a check on the
  * peak the report derives from /proc/cpuinfo (a hypervisor may present a different CPU model).
@@ -165,7 +167,7 @@ int main(int argc, char **argv) {
     const char *lib = NULL, *threads_arg = "1";
     double warmup_ms = 1500, sample_ms = 200, peak_ms = 0;
     long parallel_min_macs = 0;
-    int samples = 10;
+    int samples = 10, round = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--lib") && i + 1 < argc) {
             lib = argv[++i];
@@ -181,8 +183,10 @@ int main(int argc, char **argv) {
             peak_ms = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--samples") && i + 1 < argc) {
             samples = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--round") && i + 1 < argc) {
+            round = atoi(argv[++i]);
         } else {
-            die("usage: sgemm_bench --lib PATH [--threads 1,2] [--warmup-ms MS] [--sample-ms MS] [--samples N] [--parallel-min-macs N] [--fma-peak-ms MS] < shapes",
+            die("usage: sgemm_bench --lib PATH [--threads 1,2] [--warmup-ms MS] [--sample-ms MS] [--samples N] [--parallel-min-macs N] [--fma-peak-ms MS] [--round N] < shapes",
                 NULL);
         }
     }
@@ -191,6 +195,9 @@ int main(int argc, char **argv) {
     }
     if (samples < 1 || samples > 10000 || sample_ms <= 0 || warmup_ms < 0) {
         die("--samples must be 1..10000 and --sample-ms > 0", NULL);
+    }
+    if (round < 1) {
+        die("--round must be a positive integer", NULL);
     }
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
@@ -251,8 +258,8 @@ int main(int argc, char **argv) {
             qsort(figures, (size_t) samples, sizeof(double), cmp_double);
             double median = samples % 2 ? figures[samples / 2]
                                         : 0.5 * (figures[samples / 2 - 1] + figures[samples / 2]);
-            printf("RESULT %s %d %.3f %.3f %d %ld %d\n", s.name, threads[t], median, figures[0], samples, total,
-                   blas_threads);
+            printf("RESULT %s %d %.3f %.3f %d %ld %d %d\n", s.name, threads[t], median, figures[0], samples, total,
+                   blas_threads, round);
             fflush(stdout);
         }
         free(p.a);

@@ -1,5 +1,7 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.kernel.ChannelsLastConv;
+import dev.isthmus.kernel.DirectConv;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.Im2col;
 import dev.isthmus.kernel.PlaneOps;
@@ -35,6 +37,13 @@ import java.util.List;
  * {@link Strategy#AUTO} picks per batch shape (see {@link #chooseStrategy}). Buffers are sized once per
  * batch shape and reused, so a steady training step allocates nothing of its own.
  *
+ * <p>Per image, the product itself is computed one of two ways ({@link Algorithm}): im2col plus a GEMM as
+ * above, or, for stride 1 and few taps per output ({@code C kh kw}, LeNet-5's layers), {@link DirectConv}'s
+ * implicit GEMM that reads the padded image in place instead of copying it {@code kh kw} times; its backward
+ * computes {@code dW} from the same padded image and {@code dX} by sending each output's gradient back to the
+ * pixels it read, tap by tap, with no col2im. {@link Algorithm#AUTO} picks per layer (see
+ * {@link #chooseAlgorithm}).
+ *
  * <p>Initialised like PyTorch: weight by Kaiming-uniform with {@code a = sqrt(5)}, i.e. uniform in
  * {@code +-1/sqrt(fan_in)} with {@code fan_in = C kh kw}, and bias uniform in {@code +-1/sqrt(fan_in)}.
  */
@@ -42,6 +51,16 @@ public class Conv2d extends Module {
 
     /** How a batch is spread over the threads; see the class comment. */
     public enum Strategy { AUTO, PER_IMAGE, BATCHED }
+
+    /** How one image's product is computed; see the class comment. */
+    public enum Algorithm { AUTO, IM2COL, DIRECT }
+
+    /**
+     * {@link Algorithm#AUTO} takes the direct path up to this many taps per output ({@code C kh kw}). Above
+     * it the image no longer stays in L1 across a tile and OpenBLAS's GEMM on im2col columns is faster
+     * (AlexNet's layers: 1,200 and more).
+     */
+    static final int DIRECT_MAX_TAPS = 512;
 
     private final int in;
     private final int out;
@@ -58,9 +77,29 @@ public class Conv2d extends Module {
     private final TensorBuffer partialW = new TensorBuffer();
     private final TensorBuffer partialB = new TensorBuffer();
     private final TensorBuffer scratch = new TensorBuffer();
+    private final TensorBuffer padded = new TensorBuffer();
+    private final TensorBuffer wideOut = new TensorBuffer();
+    private final TensorBuffer wideGrad = new TensorBuffer();
+    private final TensorBuffer gradLast = new TensorBuffer();
+    private final TensorBuffer outLast = new TensorBuffer();
+    private final TensorBuffer packedLast = new TensorBuffer();
+    private final TensorBuffer paddedDx = new TensorBuffer();
+    private final TensorBuffer gradPartials = new TensorBuffer();
+    private final TensorBuffer packedW = new TensorBuffer();
+    private final TensorBuffer packedDx = new TensorBuffer();
 
     private Strategy strategy = Strategy.AUTO;
     private Strategy used;
+    private Algorithm algorithm = Algorithm.AUTO;
+    private boolean directUsed;
+    // Direct-path layout of the current geometry and the per-worker sizes of its buffers; forwardLast says
+    // whether the forward pass and dW run channels-last (more than one vector of output channels) or on the
+    // wide grid.
+    private DirectConv.Plan fwdPlan;
+    private boolean forwardLast;
+    private long padSize, wideOutSize, outLastSize, wideGradSize, gradLastSize, partialSize, padDxSize;
+    private MemorySegment padSeg, wideOutSeg, outLastSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg;
+    private MemorySegment packSeg, packLastSeg, packDxSeg;
     private boolean columnsHoldInput;
     private Tensor input;
 
@@ -74,6 +113,8 @@ public class Conv2d extends Module {
     private boolean needDx;
     private boolean[] ran = new boolean[0];
     private final ThreadPool.RangeTask forwardImages = this::forwardImages;
+    private final ThreadPool.RangeTask forwardDirect = this::forwardDirect;
+    private final ThreadPool.RangeTask backwardDirect = this::backwardDirect;
     private final ThreadPool.RangeTask backwardImages = this::backwardImages;
     private final ThreadPool.RangeTask gatherColumns = this::gatherColumns;
     private final ThreadPool.RangeTask scatterOutput = this::scatterOutput;
@@ -164,6 +205,39 @@ public class Conv2d extends Module {
         return used;
     }
 
+    /** Forces how each image's product is computed (benchmarks, tests); {@link Algorithm#AUTO} by default. */
+    public void setAlgorithm(Algorithm a) {
+        if (a == Algorithm.DIRECT && !directPossible()) {
+            throw new IllegalArgumentException(describe() + ": the direct algorithm needs stride 1 and a kernel larger than 1x1");
+        }
+        this.algorithm = a;
+    }
+
+    /** The algorithm the last forward pass ran with (null before the first). */
+    public Algorithm lastAlgorithm() {
+        return used == null ? null : directUsed ? Algorithm.DIRECT : Algorithm.IM2COL;
+    }
+
+    private boolean directPossible() {
+        return sh == 1 && sw == 1 && !direct;
+    }
+
+    /**
+     * Whether the next forward pass takes the direct path, given the strategy asked for: when forced, or for
+     * AUTO when the taps are few ({@link #DIRECT_MAX_TAPS}) and the Vector API is intrinsified; never when one
+     * big batched GEMM was asked for. The direct path spreads whole images over the workers, even for a
+     * batch smaller than the thread count: its products are too small for OpenBLAS's threads to pay off.
+     */
+    protected boolean chooseAlgorithm(Strategy requested) {
+        if (requested == Strategy.BATCHED || algorithm == Algorithm.IM2COL || !directPossible()) {
+            return false;
+        }
+        if (algorithm == Algorithm.DIRECT) {
+            return true;
+        }
+        return k <= DIRECT_MAX_TAPS && Engine.get().useVectors();
+    }
+
     @Override
     protected List<Parameter> localParameters() {
         return bias == null ? List.of(weight) : List.of(weight, bias);
@@ -222,8 +296,18 @@ public class Conv2d extends Module {
         Tensor y = output.get(outShape);
         xSeg = x.segment();
         ySeg = y.segment();
-        used = chooseStrategy(n, geometryThreads);
-        if (used == Strategy.PER_IMAGE) {
+        directUsed = chooseAlgorithm(strategy);
+        used = directUsed ? Strategy.PER_IMAGE : chooseStrategy(n, geometryThreads);
+        if (directUsed) {
+            setDirectGeometry();
+            if (forwardLast) {
+                ChannelsLastConv.pack(weight.data().segment(), out, k, packLastSeg);
+            } else {
+                DirectConv.packWeights(weight.data().segment(), 0, out, k, packSeg);
+            }
+            Engine.get().threads().parallelFor(n, forwardDirect);
+            columnsHoldInput = false;
+        } else if (used == Strategy.PER_IMAGE) {
             if (!direct) {
                 colSeg = columns.get(perImageColumns).segment();
             }
@@ -267,7 +351,21 @@ public class Conv2d extends Module {
             ran = new boolean[active];
         }
         java.util.Arrays.fill(ran, false);
-        if (used == Strategy.PER_IMAGE) {
+        if (directUsed) {
+            setDirectGeometry();
+            if (active > 1) {
+                partWSeg = partialW.get(partialWShape).segment();
+            }
+            if (needDx) {
+                DirectConv.packForInputGrad(weight.data().segment(), out, fwdPlan, packDxSeg);
+            }
+            Engine.get().threads().parallelFor(n, backwardDirect);
+            for (int wk = 1; wk < active; wk++) {
+                if (ran[wk]) {
+                    PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
+                }
+            }
+        } else if (used == Strategy.PER_IMAGE) {
             if (!direct) {
                 colSeg = columns.get(perImageColumns).segment();
             }
@@ -345,6 +443,51 @@ public class Conv2d extends Module {
         inShape = shape;
         outShape = o;
         geometryThreads = threads;
+        fwdPlan = null;
+    }
+
+    /**
+     * Plan and buffers of the direct path for the current geometry, made on its first use: per worker a
+     * padded image, the wide output, the output gradient on the wide grid (and channels-last), the weight
+     * gradient's partial sums and the padded input gradient. The padding, the thrown-away columns and the
+     * padding channels are zeroed here once; the passes only ever write inside them.
+     */
+    private void setDirectGeometry() {
+        if (fwdPlan != null) {
+            return;
+        }
+        int workers = Math.max(1, Math.min(geometryThreads, n));
+        DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
+        forwardLast = ChannelsLastConv.fits(out);
+        padSize = f.paddedSize;
+        wideOutSize = forwardLast ? 0 : (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
+        outLastSize = forwardLast ? ChannelsLastConv.outputSize(f, out) : 0;
+        wideGradSize = (long) Math.ceilDiv(out, DirectConv.GM) * DirectConv.GM * f.colsPad;
+        gradLastSize = forwardLast ? (long) p * ChannelsLastConv.width(out) : 0;
+        partialSize = forwardLast ? ChannelsLastConv.gradSize(f, out) : DirectConv.partialSize(f, out);
+        padDxSize = DirectConv.inputGradSize(f);
+        padSeg = padded.zeros(workers, checkedInt(padSize)).segment();
+        if (forwardLast) {
+            outLastSeg = outLast.get(workers, checkedInt(outLastSize)).segment();
+            packLastSeg = packedLast.get(checkedInt(ChannelsLastConv.packedSize(f, out))).segment();
+        } else {
+            wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
+            packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
+        }
+        wideGradSeg = wideGrad.zeros(workers, checkedInt(wideGradSize)).segment();
+        gradLastSeg = forwardLast ? gradLast.zeros(workers, checkedInt(gradLastSize)).segment() : null;
+        partialSeg = gradPartials.get(workers, checkedInt(partialSize)).segment();
+        padDxSeg = paddedDx.get(workers, checkedInt(padDxSize)).segment();
+        packDxSeg = packedDx.get(checkedInt(DirectConv.inputGradPackedSize(f, out))).segment();
+        fwdPlan = f;
+    }
+
+    private int checkedInt(long size) {
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a direct-path buffer of "
+                    + size + " floats, more than 2^31; use Algorithm.IM2COL");
+        }
+        return (int) size;
     }
 
     private void checkBatched() {
@@ -412,6 +555,73 @@ public class Conv2d extends Module {
                     Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage, scratchSeg, worker * scratchSize);
                 }
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ direct algorithm (per image)
+
+    private void forwardDirect(int start, int end, int worker) {
+        DirectConv.Plan f = fwdPlan;
+        long xp = worker * padSize;
+        MemorySegment b = bias == null ? null : bias.data().segment();
+        for (int i = start; i < end; i++) {
+            DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
+            if (forwardLast) {
+                long ol = worker * outLastSize;
+                ChannelsLastConv.forward(f, out, packLastSeg, padSeg, xp, outLastSeg, ol);
+                ChannelsLastConv.untranspose(outLastSeg, ol, out, p, b, ySeg, i * outImage);
+            } else {
+                long wo = worker * wideOutSize;
+                DirectConv.forward(f, packSeg, out, padSeg, xp, wideOutSeg, wo);
+                // y[o, oy, ox] = wide[o][oy Wp + ox] + bias[o]
+                DirectConv.gather(wideOutSeg, wo, f.colsPad, f.wp, out, oh, ow, b, ySeg, i * outImage);
+            }
+        }
+    }
+
+    private void backwardDirect(int start, int end, int worker) {
+        DirectConv.Plan f = fwdPlan;
+        MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
+        long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
+        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+        ran[worker] = true;
+        if (worker > 0) {
+            PlaneOps.zero(partWSeg, dwOff, (long) out * k);
+            if (db != null) {
+                PlaneOps.zero(db, dbOff, out);
+            }
+        }
+        long xp = worker * padSize, dyw = worker * wideGradSize, dyl = worker * gradLastSize;
+        long acc = worker * partialSize, dxp = worker * padDxSize;
+        PlaneOps.zero(partialSeg, acc, partialSize);
+        for (int i = start; i < end; i++) {
+            long dyOff = i * outImage;
+            DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
+            if (!forwardLast || needDx) {
+                DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
+            }
+            // dW[o, t] += sum over output pixels j of dY[o, j] xp[off(t) + pixel(j)]
+            if (forwardLast) {
+                ChannelsLastConv.transpose(dySeg, dyOff, out, p, gradLastSeg, dyl);
+                ChannelsLastConv.weightGrad(f, out, gradLastSeg, dyl, padSeg, xp, partialSeg, acc);
+            } else {
+                DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
+            }
+            if (db != null) {
+                PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
+            }
+            if (needDx) {
+                // dX[c, pixel] = sum over the outputs that read the pixel of W[o, c, tap] dY[o, output]
+                PlaneOps.zero(padDxSeg, dxp, padDxSize);
+                DirectConv.inputGrad(f, out, packDxSeg, wideGradSeg, dyw, padDxSeg, dxp);
+                DirectConv.gather(padDxSeg, dxp + f.origin(), (long) f.hp * f.wp, f.wp, in, h, w, null, dxSeg, i * inImage);
+            }
+        }
+        if (forwardLast) {
+            ChannelsLastConv.addGrad(f, out, partialSeg, acc, dw, dwOff);
+        } else {
+            DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
         }
     }
 
@@ -483,6 +693,16 @@ public class Conv2d extends Module {
         partialW.close();
         partialB.close();
         scratch.close();
+        padded.close();
+        wideOut.close();
+        wideGrad.close();
+        gradLast.close();
+        outLast.close();
+        packedLast.close();
+        paddedDx.close();
+        gradPartials.close();
+        packedW.close();
+        packedDx.close();
         super.close();
     }
 }

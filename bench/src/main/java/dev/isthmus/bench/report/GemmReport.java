@@ -13,14 +13,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.DoublePredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -30,13 +35,20 @@ import java.util.stream.Collectors;
  * of one n = 8 call, and the issue's targets, met or missed.
  *
  * <p>Every figure is a median: of the JMH measurement iterations (each an average over its
- * operations) on the Java side, of the C program's samples on the other. Subcommands, used by the
- * script:
+ * operations) on the Java side, of the C program's samples on the other. The shapes of the FFM/C
+ * target ({@link #FFM_TARGET_SHAPES}) may be measured in several rounds, the C program and the JMH
+ * OpenBLAS run alternating, each round back to back: the host's speed drifts by several percent over
+ * a minute on a shared machine, so only figures taken close together compare. For such rows the table
+ * shows each side's median over rounds, while FFM/C and its verdict are the median of the paired
+ * per-round ratios {@code FFM_r / C_r}, which cancels the drift between rounds. A JMH file's round is
+ * the N of a name ending in {@code -rN.json} (else 1), a C result's the ROUND field of its line (else 1).
+ * Subcommands, used by the script:
  * <pre>
  *   shapes all|quick|LIST    the shapes' enum names, comma-separated (for JMH's -p shape=)
  *   spec all|quick|LIST      one line per shape for sgemm_bench's standard input
  *   blas                     the path of the OpenBLAS library the engine loads
  *   parallel-min-macs        ThreadBudget.BLAS_PARALLEL_MIN_MACS (smaller products run OpenBLAS on one thread)
+ *   ffm-target-shapes        the shapes of the FFM/C target, comma-separated (the ones the script measures in rounds)
  *   report --jmh FILE... --c FILE [--out FILE] [--command S] [--mode S] [--settings S]
  *          [--load-before S] [--load-after S] [--date S]
  * </pre>
@@ -60,7 +72,8 @@ public final class GemmReport {
 
     /** Everything the report is made of. */
     static final class Results {
-        final Map<Key, Score> scores = new LinkedHashMap<>();
+        /** Each key's figures by round number (1 for what ran once). */
+        final Map<Key, SortedMap<Integer, Score>> scores = new LinkedHashMap<>();
         String cLibrary;
         String cConfig;
         String cCore;
@@ -73,12 +86,37 @@ public final class GemmReport {
             return (long) shape.m * shape.n * shape.k < parallelMinMacs ? 1 : threads;
         }
 
-        Optional<Score> get(String bench, GemmShape shape, int threads) {
-            return Optional.ofNullable(scores.get(new Key(bench, shape, threads)));
+        void put(Key key, int round, Score score) {
+            if (round < 1) {
+                throw new IllegalArgumentException("GemmReport: round " + round + " of " + key + " (rounds count from 1)");
+            }
+            Score old = scores.computeIfAbsent(key, x -> new TreeMap<>()).putIfAbsent(round, score);
+            if (old != null) {
+                throw new IllegalArgumentException("GemmReport: two results for " + key.bench() + " " + key.shape()
+                        + " at " + key.threads() + " threads in round " + round + " (a JMH file or sgemm_bench output given twice?)");
+            }
         }
 
+        /** The figures of every round, in round order; empty when not measured. */
+        Map<Integer, Score> rounds(String bench, GemmShape shape, int threads) {
+            return scores.getOrDefault(new Key(bench, shape, threads), Collections.emptySortedMap());
+        }
+
+        /** The rounds taken together: median of the medians, fastest of the fastest, median allocation. */
+        Optional<Score> get(String bench, GemmShape shape, int threads) {
+            Map<Integer, Score> all = rounds(bench, shape, threads);
+            if (all.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Score(median(all.values().stream().map(Score::medianNs).toList()),
+                    all.values().stream().mapToDouble(Score::bestNs).min().orElseThrow(),
+                    median(all.values().stream().map(Score::allocBytesPerOp).toList())));
+        }
+
+        /** GFLOP/s, the median over rounds of each round's figure. */
         double gflops(String bench, GemmShape shape, int threads) {
-            return get(bench, shape, threads).map(s -> shape.flops() / s.medianNs()).orElse(Double.NaN);
+            Map<Integer, Score> all = rounds(bench, shape, threads);
+            return all.isEmpty() ? Double.NaN : median(all.values().stream().map(s -> shape.flops() / s.medianNs()).toList());
         }
 
         double ns(String bench, GemmShape shape, int threads) {
@@ -91,6 +129,31 @@ public final class GemmReport {
 
         double bestNs(String bench, GemmShape shape, int threads) {
             return get(bench, shape, threads).map(Score::bestNs).orElse(Double.NaN);
+        }
+
+        /**
+         * The GFLOP/s ratio {@code a_r / b_r} of every round both were measured in, in round order: each
+         * round's two runs were back to back, so the host's drift from round to round cancels in it.
+         */
+        List<Double> pairedRatios(String a, String b, GemmShape shape, int threads) {
+            Map<Integer, Score> bRounds = rounds(b, shape, threads);
+            List<Double> ratios = new ArrayList<>();
+            rounds(a, shape, threads).forEach((round, sa) -> {
+                Score sb = bRounds.get(round);
+                if (sb != null) {
+                    ratios.add(shape.flops() / sa.medianNs() / (shape.flops() / sb.medianNs()));
+                }
+            });
+            return ratios;
+        }
+
+        /**
+         * GFLOP/s of {@code a} over {@code b}: the median of the paired per-round ratios, or the ratio of
+         * the two medians when no round has both.
+         */
+        double ratio(String a, String b, GemmShape shape, int threads) {
+            List<Double> paired = pairedRatios(a, b, shape, threads);
+            return paired.isEmpty() ? gflops(a, shape, threads) / gflops(b, shape, threads) : median(paired);
         }
 
         TreeSet<Integer> threadCounts() {
@@ -111,6 +174,10 @@ public final class GemmReport {
     static final String PLAIN = "cblasPlain";
     static final String CHECKS = "checksOnly";
     static final String ADDRESS = "cblasAddress";
+    /** The shapes of the target "OpenBLAS via FFM >= 97% of C for n >= 256": the square ones from 256 up. */
+    static final List<GemmShape> FFM_TARGET_SHAPES = List.of(GemmShape.SQ_256, GemmShape.SQ_512, GemmShape.SQ_1024,
+            GemmShape.SQ_2048);
+    private static final Pattern ROUND_FILE = Pattern.compile("-r(\\d+)\\.json$");
 
     private GemmReport() {
     }
@@ -132,6 +199,8 @@ public final class GemmReport {
                 System.out.println(info.get().path());
             }
             case "parallel-min-macs" -> System.out.println(ThreadBudget.BLAS_PARALLEL_MIN_MACS);
+            case "ffm-target-shapes" -> System.out.println(FFM_TARGET_SHAPES.stream().map(Enum::name)
+                    .collect(Collectors.joining(",")));
             case "report" -> report(Arrays.copyOfRange(args, 1, args.length));
             default -> usage("unknown subcommand '" + args[0] + "'");
         }
@@ -143,8 +212,9 @@ public final class GemmReport {
 
     private static void usage(String why) {
         System.err.println("GemmReport: " + why + "\nusage: GemmReport shapes|spec [all|quick|SQ_8,...] | blas | "
-                + "report --jmh FILE... --c FILE [--out FILE] [--command S] [--mode S] [--settings S] "
-                + "[--load-before S] [--load-after S] [--date S]");
+                + "parallel-min-macs | ffm-target-shapes | report --jmh FILE... --c FILE [--out FILE] [--command S] "
+                + "[--mode S] [--settings S] [--load-before S] [--load-after S] [--date S]\n"
+                + "(a JMH file named ...-rN.json holds round N; sgemm_bench's RESULT lines carry their round)");
         System.exit(2);
     }
 
@@ -175,7 +245,7 @@ public final class GemmReport {
         }
         Results r = new Results();
         for (Path p : jmh) {
-            readJmh(Files.readString(p), r);
+            readJmh(Files.readString(p), roundOf(p), r);
         }
         readC(Files.readString(c), r);
         String javaBlas = OpenBlas.load().map(i -> i.path() + "; config: " + i.config() + "; core: " + i.coreName())
@@ -194,8 +264,19 @@ public final class GemmReport {
         }
     }
 
-    /** Adds the results of one JMH JSON file (an array of benchmark results). */
+    /** The round a JMH file holds: N for a name ending in {@code -rN.json}, else 1. */
+    static int roundOf(Path jmhFile) {
+        Matcher m = ROUND_FILE.matcher(jmhFile.getFileName().toString());
+        return m.find() ? Integer.parseInt(m.group(1)) : 1;
+    }
+
+    /** Adds the results of one JMH JSON file (an array of benchmark results) of round 1. */
     static void readJmh(String json, Results into) {
+        readJmh(json, 1, into);
+    }
+
+    /** Adds the results of one JMH JSON file (an array of benchmark results) as round {@code round}. */
+    static void readJmh(String json, int round, Results into) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -233,11 +314,11 @@ public final class GemmReport {
                     alloc = e.getValue().path("score").asDouble();
                 }
             }
-            into.scores.put(new Key(method, shape, threads), new Score(median, best, alloc));
+            into.put(new Key(method, shape, threads), round, new Score(median, best, alloc));
         }
     }
 
-    /** Adds the lines of sgemm_bench's output. */
+    /** Adds the lines of sgemm_bench's output; a RESULT line without the ROUND field is round 1. */
     static void readC(String text, Results into) {
         for (String line : text.split("\n")) {
             String[] w = line.trim().split("\\s+", 2);
@@ -252,7 +333,7 @@ public final class GemmReport {
                     if (f.length < 3) {
                         throw new IllegalArgumentException("GemmReport: bad sgemm_bench line '" + line + "'");
                     }
-                    into.scores.put(new Key(C, GemmShape.valueOf(f[0]), Integer.parseInt(f[1])),
+                    into.put(new Key(C, GemmShape.valueOf(f[0]), Integer.parseInt(f[1])), f.length > 7 ? Integer.parseInt(f[7]) : 1,
                             new Score(Double.parseDouble(f[2]), f.length > 3 ? Double.parseDouble(f[3]) : Double.NaN,
                                     Double.NaN));
                 }
@@ -295,8 +376,10 @@ public final class GemmReport {
             sb.append("- OpenBLAS (C): ").append(r.cLibrary).append("; config: ").append(r.cConfig).append("; core: ")
                     .append(r.cCore).append('\n');
         }
-        if (!ctx.settings().isBlank()) {
-            sb.append("- method: ").append(ctx.settings()).append('\n');
+        String rounds = roundsMethod(r);
+        if (!ctx.settings().isBlank() || !rounds.isEmpty()) {
+            sb.append("- method: ").append(ctx.settings()).append(ctx.settings().isBlank() || rounds.isEmpty() ? "" : "; ")
+                    .append(rounds).append('\n');
         }
 
         double peak1 = peakReference(r, cpu, 1);
@@ -312,6 +395,10 @@ public final class GemmReport {
             sb.append(String.format(Locale.ROOT, " \"2 (BLAS 1)\": products under %,d multiply-adds run OpenBLAS on one "
                     + "thread (the engine's ThreadBudget.fitBlasTo), and the C program does the same; the Vector API GEMM "
                     + "has its own rule for when a product is worth splitting over threads (see VectorGemm).", r.parallelMinMacs));
+        }
+        if (!rounds.isEmpty()) {
+            sb.append(" Rows measured in several rounds show each side's median over rounds, and FFM/C the median of the "
+                    + "per-round ratios, which need not equal the ratio of the two medians shown.");
         }
         sb.append("\n\n");
         sb.append("| shape | threads | OpenBLAS via FFM | C, same library | FFM/C | FFM % of peak | Vector API "
@@ -330,7 +417,7 @@ public final class GemmReport {
                         .append(r.blasThreads(s, t) != t ? " (BLAS " + r.blasThreads(s, t) + ")" : "")
                         .append(" | ").append(gf(ffm))
                         .append(" | ").append(gf(c))
-                        .append(" | ").append(pct(ffm / c))
+                        .append(" | ").append(pct(r.ratio(OPENBLAS, C, s, t)))
                         .append(" | ").append(pct(ffm / peakReference(r, cpu, t)))
                         .append(" | ").append(gf(vec))
                         .append(" | ").append(pct(vec / r.gflops(OPENBLAS, s, 1)))
@@ -367,14 +454,24 @@ public final class GemmReport {
 
         sb.append("\n## The issue's targets\n\n");
         sb.append("Verdicts are on the medians; in brackets the same ratio from the fastest iteration/sample of each "
-                + "side, the figure least disturbed by other processes when the machine is shared.\n\n");
+                + "side, the figure least disturbed by other processes when the machine is shared.");
+        if (!rounds.isEmpty()) {
+            sb.append(" FFM/C rows measured in several rounds show instead the paired per-round ratios in round order; "
+                    + "the verdict is on their median.");
+        }
+        sb.append("\n\n");
         List<String> ffm = new ArrayList<>();
         List<Double> ffmValues = new ArrayList<>();
-        for (GemmShape s : List.of(GemmShape.SQ_256, GemmShape.SQ_512, GemmShape.SQ_1024, GemmShape.SQ_2048)) {
+        for (GemmShape s : FFM_TARGET_SHAPES) {
             for (int t : r.threadCounts()) {
-                double v = r.gflops(OPENBLAS, s, t) / r.gflops(C, s, t);
+                double v = r.ratio(OPENBLAS, C, s, t);
                 if (!Double.isNaN(v)) {
-                    ffm.add(s.label + " " + t + "t " + pct(v) + " (" + pct(r.bestGflops(OPENBLAS, s, t) / r.bestGflops(C, s, t)) + ")");
+                    List<Double> paired = r.pairedRatios(OPENBLAS, C, s, t);
+                    String detail = paired.size() > 1
+                            ? "rounds " + paired.stream().map(x -> String.format(Locale.ROOT, "%.1f", 100 * x))
+                                    .collect(Collectors.joining(", ")) + "%"
+                            : pct(r.bestGflops(OPENBLAS, s, t) / r.bestGflops(C, s, t));
+                    ffm.add(s.label + " " + t + "t " + pct(v) + " (" + detail + ")");
                     ffmValues.add(v);
                 }
             }
@@ -411,6 +508,33 @@ public final class GemmReport {
         target(sb, "Vector API GEMM on 2 threads >= 1.6x its 1-thread speed (n = 512 and 1024)", scale, scaleValues,
                 v -> v >= 1.6);
         return sb.toString();
+    }
+
+    /**
+     * The method line's account of the rounds: which shapes were measured in several and how the figures
+     * combine; empty when every figure is from one round.
+     */
+    private static String roundsMethod(Results r) {
+        List<String> shapes = new ArrayList<>();
+        int least = Integer.MAX_VALUE;
+        int most = 0;
+        for (GemmShape s : GemmShape.values()) {
+            List<Integer> counts = r.threadCounts().stream().map(t -> r.pairedRatios(OPENBLAS, C, s, t).size())
+                    .filter(n -> n > 0).toList();
+            if (counts.stream().anyMatch(n -> n > 1)) {
+                shapes.add(s.label);
+                least = Math.min(least, counts.stream().mapToInt(Integer::intValue).min().orElseThrow());
+                most = Math.max(most, counts.stream().mapToInt(Integer::intValue).max().orElseThrow());
+            }
+        }
+        if (shapes.isEmpty()) {
+            return "";
+        }
+        return String.join(", ", shapes) + " in "
+                + (least == most ? least : least + "-" + most) + " paired rounds (the C program, then JMH OpenBLAS, "
+                + "back to back, alternating; each round with the settings above, the Vector API JMH once), whose GFLOP/s are each side's median over rounds and whose FFM/C "
+                + "(and its verdict) is the median of the per-round ratios FFM_r / C_r, so the host's drift between "
+                + "rounds cancels";
     }
 
     /** The per-thread ceiling for "% of peak": the measured FMA throughput when it exceeds the derived peak. */

@@ -3,7 +3,9 @@ package dev.isthmus.bench.report;
 import dev.isthmus.bench.kernel.GemmShape;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalDouble;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,6 +58,10 @@ class GemmReportTest {
     }
 
     private static GemmReport.Context context() {
+        return context("");
+    }
+
+    private static GemmReport.Context context(String settings) {
         CpuPeak cpu = CpuPeak.parse("""
                 processor : 0
                 vendor_id : GenuineIntel
@@ -71,7 +77,7 @@ class GemmReportTest {
                 physical id : 0
                 core id : 1
                 """, OptionalDouble.empty());
-        return new GemmReport.Context("2025-01-01", "full", "bench/run-gemm.sh", "", "0.1", "0.2", "JDK 25", "lib", cpu);
+        return new GemmReport.Context("2025-01-01", "full", "bench/run-gemm.sh", settings, "0.1", "0.2", "JDK 25", "lib", cpu);
     }
 
     @Test
@@ -102,6 +108,84 @@ class GemmReportTest {
         // 64 GFLOP/s per core derived (2 GHz x 32); the 30 GFLOP/s measured stays below it, so the derived peak is used
         assertTrue(md.contains("against the theoretical peak (64.0 GFLOP/s per thread"), md);
         assertTrue(!md.contains("| n=1024"), "shapes without data get no row");
+    }
+
+    /** ns per operation of n = 1024 at the given GFLOP/s. */
+    private static double ns1024(double gflops) {
+        return GemmShape.SQ_1024.flops() / gflops;
+    }
+
+    private static String cLine(int threads, double gflops, int round) {
+        return String.format(Locale.ROOT, "RESULT SQ_1024 %d %.3f %.3f 10 20 %d %d%n", threads, ns1024(gflops),
+                ns1024(gflops * 1.01), threads, round);
+    }
+
+    /**
+     * The host slows down in round 2 (both sides) and the C run of round 3 happens to catch a fast
+     * moment: per round FFM is at 99% of C except in round 3. The ratio of the medians (38 / 40 = 95%
+     * at 1t) would miss the target; the median of the paired ratios (99%) is the figure free of the drift.
+     */
+    @Test
+    void roundsArePairedAndTheirRatiosMedianed() {
+        GemmReport.Results r = new GemmReport.Results();
+        double[] c1 = {40, 30, 42};
+        double[] ffm1 = {39.6, 29.7, 38};
+        double[] c2 = {80, 60};
+        double[] ffm2 = {80.8, 56.4};
+        StringBuilder c = new StringBuilder("LIB /lib.so\nPARALLEL_MIN_MACS 4194304\n");
+        for (int round = 1; round <= 3; round++) {
+            c.append(cLine(1, c1[round - 1], round));
+            String json = "[" + jmh("openblas", "SQ_1024", 1, ns1024(ffm1[round - 1]));
+            if (round <= 2) {
+                c.append(cLine(2, c2[round - 1], round));
+                json += "," + jmh("openblas", "SQ_1024", 2, ns1024(ffm2[round - 1]));
+            }
+            GemmReport.readJmh(json + "]", round, r);
+        }
+        GemmReport.readJmh("[" + jmh("vector", "SQ_1024", 1, ns1024(22.8)) + "]", r);
+        GemmReport.readC(c.toString(), r);
+
+        assertEquals(38.0, r.gflops("openblas", GemmShape.SQ_1024, 1), 1e-9, "median over rounds");
+        assertEquals(40.0, r.gflops("c", GemmShape.SQ_1024, 1), 1e-6);
+        assertEquals(3, r.pairedRatios("openblas", "c", GemmShape.SQ_1024, 1).size());
+        assertEquals(0.99, r.ratio("openblas", "c", GemmShape.SQ_1024, 1), 1e-6, "median of 0.99, 0.99, 0.905");
+        assertEquals(0.975, r.ratio("openblas", "c", GemmShape.SQ_1024, 2), 1e-6, "two rounds: mean of 1.01 and 0.94");
+
+        String md = GemmReport.render(r, context("full: test settings"));
+        // n=1024 1t: medians 38.0 and 40.0 shown, FFM/C the paired 99.0%, not 95.0%; vector 22.8 = 60% of FFM's median
+        assertTrue(md.contains("| n=1024 | 1 | 38.0 | 40.0 | 99.0% | 59.4% | 22.8 | 60.0% |  | 144 |"), md);
+        assertTrue(md.contains("| n=1024 | 2 | 68.6 | 70.0 | 97.5% | 53.6% | — | — | — | 144 |"), md);
+        assertTrue(md.contains("- OpenBLAS via FFM >= 97% of C GFLOP/s for n >= 256: **met** — "
+                + "n=1024 1t 99.0% (rounds 99.0, 99.0, 90.5%), n=1024 2t 97.5% (rounds 101.0, 94.0%)"), md);
+        assertTrue(md.contains("- method: full: test settings; n=1024 in 2-3 paired rounds (the C program, then JMH OpenBLAS"), md);
+        assertTrue(md.contains("the median of the per-round ratios FFM_r / C_r"), md);
+        assertTrue(md.contains("FFM/C rows measured in several rounds show instead the paired per-round ratios"), md);
+        assertTrue(md.contains("Vector API GEMM >= 50% of single-threaded OpenBLAS at n = 512 and 1024: **met** — n=1024 60.0%"), md);
+    }
+
+    @Test
+    void singleRoundReportSaysNothingAboutRounds() {
+        String md = GemmReport.render(results(), context());
+        assertTrue(!md.contains("round"), md);
+        assertTrue(!md.contains("- method:"), "no settings and no rounds: no method line");
+    }
+
+    @Test
+    void roundOfAJmhFileComesFromItsName() {
+        assertEquals(3, GemmReport.roundOf(Path.of("bench/target/gemm/jmh-SQ_1024-openblas-r3.json")));
+        assertEquals(12, GemmReport.roundOf(Path.of("jmh-SQ_256-openblas-r12.json")));
+        assertEquals(1, GemmReport.roundOf(Path.of("bench/target/gemm/jmh-SQ_8-openblas.json")));
+        assertEquals(1, GemmReport.roundOf(Path.of("jmh-SQ_8-vector.json")));
+    }
+
+    @Test
+    void rejectsTheSameRoundTwice() {
+        GemmReport.Results r = new GemmReport.Results();
+        GemmReport.readC(cLine(1, 40, 2), r);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmReport.readC(cLine(1, 41, 2), r));
+        assertTrue(e.getMessage().contains("c SQ_1024 at 1 threads in round 2"), e.getMessage());
+        GemmReport.readC(cLine(1, 41, 3), r);
+        assertEquals(2, r.rounds("c", GemmShape.SQ_1024, 1).size());
     }
 
     @Test
