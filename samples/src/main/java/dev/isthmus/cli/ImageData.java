@@ -45,10 +45,6 @@ record ImageData(Dataset train, Dataset val, Dataset test, List<String> classNam
                 default -> null;
             };
         }
-
-        String cliName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
     }
 
     static final String BUNDLED = "mnist-subset";

@@ -19,8 +19,7 @@ import java.util.Map;
  * A self-describing model file: the weights under their PyTorch state_dict names, and in {@code __metadata__}
  * the architecture ({@link ModelSpec}), the input shape, the task, the class names, the data it was trained
  * on, the pixel scaler when the images were standardised and, for the calculator, its scalers and generator
- * settings. The training checkpoint carries the same
- * metadata, so {@code eval} and {@code predict} accept either file.
+ * settings. The training checkpoint carries the same metadata, so {@code eval} and {@code predict} accept either file.
  */
 final class ModelFile {
     static final String MODEL = "isthmus.model";
