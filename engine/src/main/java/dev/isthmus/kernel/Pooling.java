@@ -81,7 +81,11 @@ public final class Pooling {
         boolean vector = vec && ow >= L && (long) h * w < (1 << 24);
         boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
         if (!vector && pairWindows(kh, kw, sh, sw, ph, pw)) {
-            pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX);
+            if (vec && (long) h * w < (1 << 24)) {
+                pairReduceShort(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX);
+            } else {
+                pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX);
+            }
             return;
         }
         if (vector && !pair) {
@@ -216,7 +220,11 @@ public final class Pooling {
         boolean vector = vec && ow >= L;
         boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
         if (!vector && pairWindows(kh, kw, sh, sw, ph, pw)) {
-            pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN);
+            if (vec) {
+                pairReduceShort(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN);
+            } else {
+                pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN);
+            }
             return;
         }
         if (vector && !pair) {
@@ -468,36 +476,91 @@ public final class Pooling {
      */
     private static void pairReduce(MemorySegment x, long xp, int w, int oh, int ow, MemorySegment y, long yp,
                                    int[] argmax, int ap, PairOp op) {
-        FloatVector lanes2 = FloatVector.zero(S).addIndex(2);
         for (int oy = 0; oy < oh; oy++) {
             long r0 = xp + (long) (2 * oy) * w, r1 = r0 + w;
             for (int g = 0; g < ow; g += L) {
                 int ox0 = Math.min(g, ow - L);
-                long s0 = (r0 + 2L * ox0) * Float.BYTES, s1 = (r1 + 2L * ox0) * Float.BYTES;
-                FloatVector p0 = FloatVector.fromMemorySegment(S, x, s0, NO);
-                FloatVector q0 = FloatVector.fromMemorySegment(S, x, s0 + (long) L * Float.BYTES, NO);
-                FloatVector p1 = FloatVector.fromMemorySegment(S, x, s1, NO);
-                FloatVector q1 = FloatVector.fromMemorySegment(S, x, s1 + (long) L * Float.BYTES, NO);
-                FloatVector a = p0.rearrange(EVEN, q0), b = p0.rearrange(ODD, q0);
-                FloatVector c = p1.rearrange(EVEN, q1), d = p1.rearrange(ODD, q1);
-                long at = (yp + (long) oy * ow + ox0) * Float.BYTES;
-                if (op == PairOp.MAX) {
-                    // the winner of each row, then of the two rows: the same as scanning the window in row-major order
-                    FloatVector top = lanes2.add(2 * oy * w + 2 * ox0), bottom = top.add(w);
-                    VectorMask<Float> tb = b.compare(VectorOperators.GT, a).or(b.test(VectorOperators.IS_NAN));
-                    FloatVector m0 = a.blend(b, tb);
-                    FloatVector i0 = top.blend(top.add(1f), tb);
-                    VectorMask<Float> td = d.compare(VectorOperators.GT, c).or(d.test(VectorOperators.IS_NAN));
-                    FloatVector m1 = c.blend(d, td);
-                    FloatVector i1 = bottom.blend(bottom.add(1f), td);
-                    VectorMask<Float> t = m1.compare(VectorOperators.GT, m0).or(m1.test(VectorOperators.IS_NAN));
-                    m0.blend(m1, t).intoMemorySegment(y, at, NO);
-                    ((IntVector) i0.blend(i1, t).convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
+                pairGroup(x, r0 + 2L * ox0, r1 + 2L * ox0, 2 * oy * w + 2 * ox0, w, y, yp + (long) oy * ow + ox0,
+                        argmax, ap + oy * ow + ox0, op);
+            }
+        }
+    }
+
+    /**
+     * {@link #pairReduce} for rows of fewer than {@code L} outputs (LeNet-5's second pooling: 10 -> 5), over
+     * {@code planes} planes: one vector per output row, whose lanes past the row spill into the next one and
+     * are rewritten when that row is done. A row whose vector would write past the last output or read past
+     * {@code x} takes the scalar path.
+     */
+    private static void pairReduceShort(MemorySegment x, long xOff, int planes, int h, int w, int oh, int ow,
+                                        MemorySegment y, long yOff, int[] argmax, int argOff, PairOp op) {
+        long total = (long) planes * oh * ow;
+        long xLimit = x.byteSize() / Float.BYTES;
+        for (int c = 0; c < planes; c++) {
+            long plane = xOff + (long) c * h * w;
+            for (int oy = 0; oy < oh; oy++) {
+                long q = ((long) c * oh + oy) * ow;
+                long r0 = plane + 2L * oy * w, r1 = r0 + w;
+                int top = 2 * oy * w;
+                if (q + L <= total && r1 + 2L * L <= xLimit) {
+                    pairGroup(x, r0, r1, top, w, y, yOff + q, argmax, argOff + (int) q, op);
                 } else {
-                    FloatVector sum = a.add(b).add(c).add(d);
-                    (op == PairOp.MEAN ? sum.div(4f) : sum).intoMemorySegment(y, at, NO);
+                    for (int ox = 0; ox < ow; ox++) {
+                        pairScalar(x, r0 + 2 * ox, w, top + 2 * ox, y, yOff + q + ox, argmax, argOff + (int) q + ox, op);
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * {@code L} outputs of a 2x2 block reduction: input rows at element offsets {@code r0} and {@code r1}
+     * (two vectors each, de-interleaved into even and odd columns), the top-left input's index in its plane
+     * {@code top}, the outputs at element {@code at} and their indices at {@code argmax[ai]}.
+     */
+    private static void pairGroup(MemorySegment x, long r0, long r1, int top, int w, MemorySegment y, long at,
+                                  int[] argmax, int ai, PairOp op) {
+        long s0 = r0 * Float.BYTES, s1 = r1 * Float.BYTES;
+        FloatVector p0 = FloatVector.fromMemorySegment(S, x, s0, NO);
+        FloatVector q0 = FloatVector.fromMemorySegment(S, x, s0 + (long) L * Float.BYTES, NO);
+        FloatVector p1 = FloatVector.fromMemorySegment(S, x, s1, NO);
+        FloatVector q1 = FloatVector.fromMemorySegment(S, x, s1 + (long) L * Float.BYTES, NO);
+        FloatVector a = p0.rearrange(EVEN, q0), b = p0.rearrange(ODD, q0);
+        FloatVector c = p1.rearrange(EVEN, q1), d = p1.rearrange(ODD, q1);
+        long yAt = at * Float.BYTES;
+        if (op == PairOp.MAX) {
+            // the winner of each row, then of the two rows: the same as scanning the window in row-major order
+            FloatVector topIdx = FloatVector.zero(S).addIndex(2).add(top), bottom = topIdx.add(w);
+            VectorMask<Float> tb = b.compare(VectorOperators.GT, a).or(b.test(VectorOperators.IS_NAN));
+            FloatVector m0 = a.blend(b, tb);
+            FloatVector i0 = topIdx.blend(topIdx.add(1f), tb);
+            VectorMask<Float> td = d.compare(VectorOperators.GT, c).or(d.test(VectorOperators.IS_NAN));
+            FloatVector m1 = c.blend(d, td);
+            FloatVector i1 = bottom.blend(bottom.add(1f), td);
+            VectorMask<Float> t = m1.compare(VectorOperators.GT, m0).or(m1.test(VectorOperators.IS_NAN));
+            m0.blend(m1, t).intoMemorySegment(y, yAt, NO);
+            ((IntVector) i0.blend(i1, t).convert(VectorOperators.F2I, 0)).intoArray(argmax, ai);
+        } else {
+            FloatVector sum = a.add(b).add(c).add(d);
+            (op == PairOp.MEAN ? sum.div(4f) : sum).intoMemorySegment(y, yAt, NO);
+        }
+    }
+
+    /** One output of a 2x2 block reduction, top-left input at element {@code r0} (index {@code top} in its plane). */
+    private static void pairScalar(MemorySegment x, long r0, int w, int top, MemorySegment y, long yi,
+                                   int[] argmax, int ai, PairOp op) {
+        long r1 = r0 + w;
+        float a = x.getAtIndex(F, r0), b = x.getAtIndex(F, r0 + 1);
+        float c = x.getAtIndex(F, r1), d = x.getAtIndex(F, r1 + 1);
+        if (op == PairOp.MAX) {
+            boolean tb = b > a || b != b, td = d > c || d != d;
+            float m0 = tb ? b : a, m1 = td ? d : c;
+            boolean t = m1 > m0 || m1 != m1;
+            y.setAtIndex(F, yi, t ? m1 : m0);
+            argmax[ai] = t ? top + w + (td ? 1 : 0) : top + (tb ? 1 : 0);
+        } else {
+            float sum = a + b + c + d;
+            y.setAtIndex(F, yi, op == PairOp.MEAN ? sum / 4f : sum);
         }
     }
 
@@ -513,19 +576,7 @@ public final class Pooling {
         long plane = xOff;
         for (int i = 0; i < total; i++) {
             int top = 2 * oy * w + 2 * ox;
-            long r0 = plane + top, r1 = r0 + w;
-            float a = x.getAtIndex(F, r0), b = x.getAtIndex(F, r0 + 1);
-            float c = x.getAtIndex(F, r1), d = x.getAtIndex(F, r1 + 1);
-            if (op == PairOp.MAX) {
-                boolean tb = b > a || b != b, td = d > c || d != d;
-                float m0 = tb ? b : a, m1 = td ? d : c;
-                boolean t = m1 > m0 || m1 != m1;
-                y.setAtIndex(F, yOff + i, t ? m1 : m0);
-                argmax[argOff + i] = t ? top + w + (td ? 1 : 0) : top + (tb ? 1 : 0);
-            } else {
-                float sum = a + b + c + d;
-                y.setAtIndex(F, yOff + i, op == PairOp.MEAN ? sum / 4f : sum);
-            }
+            pairScalar(x, plane + top, w, top, y, yOff + i, argmax, argOff + i, op);
             if (++ox == ow) {
                 ox = 0;
                 if (++oy == oh) {

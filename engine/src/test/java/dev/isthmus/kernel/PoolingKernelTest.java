@@ -18,6 +18,9 @@ class PoolingKernelTest {
             {28, 28, 2, 2, 2, 2, 0, 0},   // 2x2 blocks: the de-interleaving path
             {9, 17, 2, 2, 2, 2, 0, 0},    // ... with an odd last row and column
             {11, 40, 2, 2, 2, 2, 0, 0},
+            {10, 10, 2, 2, 2, 2, 0, 0},   // rows shorter than a vector (LeNet-5's second pooling), spilling into
+            {7, 9, 2, 2, 2, 2, 0, 0},     // the next row; the last rows of the exact-size buffers go scalar
+            {3, 5, 2, 2, 2, 2, 0, 0},
             {13, 13, 3, 3, 2, 2, 0, 0},
             {27, 27, 3, 3, 2, 2, 1, 1},
             {10, 21, 3, 3, 1, 1, 1, 1},
