@@ -149,6 +149,9 @@ public final class Engine {
             sb.append("core           ").append(info.coreName()).append('\n');
             sb.append("blas threads   ").append(budget.blasThreads())
                     .append(budget.deterministic() ? " (deterministic mode: always 1)" : "").append('\n');
+            String timeout = OpenBlas.threadTimeout();
+            sb.append("blas spin      ").append(timeout == null ? "library default (2^28 cycles)"
+                    : "2^" + timeout + " cycles after a call (OPENBLAS_THREAD_TIMEOUT)").append('\n');
         } else {
             sb.append("openblas       not used: ").append(fallbackReason).append('\n');
         }

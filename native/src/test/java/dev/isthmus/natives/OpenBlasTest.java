@@ -35,6 +35,16 @@ class OpenBlasTest {
     }
 
     @Test
+    void idleOpenBlasWorkersSpinBrieflyUnlessTheUserSaysOtherwise() {
+        OpenBlas.load().orElseThrow();
+        String user = System.getenv("OPENBLAS_THREAD_TIMEOUT");
+        String expected = user != null ? user : System.getenv("GOTO_THREAD_TIMEOUT") != null ? null
+                : Integer.toString(OpenBlas.THREAD_TIMEOUT);
+        assertEquals(expected, OpenBlas.threadTimeout(),
+                "OPENBLAS_THREAD_TIMEOUT as the library saw it when it loaded");
+    }
+
+    @Test
     void threadCountIsSettable() {
         OpenBlas.load();
         int before = OpenBlas.numThreads();

@@ -18,7 +18,7 @@ import java.util.Locale;
  * part over the timed steps. It answers "which layer should be made faster" before any tuning; the
  * end-to-end figures stay with {@link EndToEnd}.
  *
- * <pre>java ... dev.isthmus.bench.e2e.LayerProfile [lenet5|mlp|alexnet] [--threads N] [--batch B] [--steps S]
+ * <pre>java ... dev.isthmus.bench.e2e.LayerProfile [lenet5|mlp|alexnet] [--threads N] [--batch B] [--steps S] [--infer]
  *     [--backend auto|openblas|vector]</pre>
  */
 public final class LayerProfile {
@@ -28,6 +28,7 @@ public final class LayerProfile {
     public static void main(String[] args) {
         Workload.Model kind = Workload.Model.LENET5;
         int threads = 1, batch = 64, steps = 400;
+        boolean infer = false;
         Engine.Backend backend = Engine.Backend.AUTO;
         dev.isthmus.nn.Conv2d.Algorithm algorithm = dev.isthmus.nn.Conv2d.Algorithm.AUTO;
         for (int i = 0; i < args.length; i++) {
@@ -35,6 +36,7 @@ public final class LayerProfile {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--infer" -> infer = true;
                 case "--backend" -> backend = Engine.Backend.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 case "--conv" -> algorithm = dev.isthmus.nn.Conv2d.Algorithm.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 default -> kind = Workload.Model.valueOf(args[i].toUpperCase(Locale.ROOT));
@@ -57,7 +59,11 @@ public final class LayerProfile {
             for (int i = 0; i < batch; i++) {
                 y.setFlat(i, rng.nextInt(kind.classes));
             }
-            model.train();
+            if (infer) {
+                model.eval();
+            } else {
+                model.train();
+            }
             int parts = 2 * layers.size() + 2;
             long[][] t = new long[parts][steps];
             int warm = Math.max(50, steps / 2);
@@ -68,6 +74,9 @@ public final class LayerProfile {
                     long t0 = System.nanoTime();
                     a = layers.get(l).forward(a);
                     t[l][col] = System.nanoTime() - t0;
+                }
+                if (infer) {
+                    continue;
                 }
                 long t0 = System.nanoTime();
                 loss.forward(a, y);
@@ -91,8 +100,8 @@ public final class LayerProfile {
                 med[p] = v[v.length / 2] / 1e3;
                 total += med[p];
             }
-            System.out.printf(Locale.ROOT, "%s, batch %d, %d thread(s), backend %s: medians over %d steps (us)%n",
-                    kind, batch, threads, Engine.get().gemm().name(), steps);
+            System.out.printf(Locale.ROOT, "%s %s, batch %d, %d thread(s), backend %s: medians over %d steps (us)%n",
+                    kind, infer ? "inference" : "training", batch, threads, Engine.get().gemm().name(), steps);
             System.out.printf(Locale.ROOT, "%-34s %10s %10s%n", "layer", "forward", "backward");
             for (int l = 0; l < layers.size(); l++) {
                 System.out.printf(Locale.ROOT, "%-34s %10.1f %10.1f%n", layers.get(l).describe(), med[l], med[layers.size() + l]);
