@@ -3,6 +3,7 @@ package dev.isthmus.nn;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
+import dev.isthmus.testing.Allocations;
 import dev.isthmus.testing.EngineScope;
 import dev.isthmus.testing.Fixtures;
 import dev.isthmus.testing.GradCheck;
@@ -142,6 +143,33 @@ class Conv2dDirectTest {
                 assertFalse(c2.chooseAlgorithm(Conv2d.Strategy.BATCHED), "one big GEMM was asked for");
                 c2.setAlgorithm(Conv2d.Algorithm.IM2COL);
                 assertFalse(c2.chooseAlgorithm(Conv2d.Strategy.AUTO));
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aSteadyStepAllocatesNothingOnEitherLayout() {
+        // one thread: ThreadMXBean counts the calling thread's allocations only
+        EngineScope.withThreads(1, () -> {
+            // 6 outputs: the wide grid; 16: channels-last
+            try (Conv2d c1 = new Conv2d(1, 6, 5, 1, 2); Conv2d c2 = new Conv2d(6, 16, 5);
+                 Tensor x1 = Tensor.randn(new Rng(1), 4, 1, 12, 12); Tensor x2 = Tensor.randn(new Rng(2), 4, 6, 9, 9)) {
+                c2.setInputGradNeeded(true);
+                Tensor g1 = Tensor.randn(new Rng(3), c1.outputShape(x1.shape()));
+                Tensor g2 = Tensor.randn(new Rng(4), c2.outputShape(x2.shape()));
+                Runnable step = () -> {
+                    c1.forward(x1);
+                    c1.backward(g1);
+                    c2.forward(x2);
+                    c2.backward(g2);
+                };
+                step.run();
+                assertEquals(Conv2d.Algorithm.DIRECT, c1.lastAlgorithm());
+                assertEquals(Conv2d.Algorithm.DIRECT, c2.lastAlgorithm());
+                assertEquals(0, Allocations.steadyState(step, 20, 0, 20_000), "bytes per 20 steps");
+                g1.close();
+                g2.close();
             }
             return null;
         });
