@@ -2,8 +2,8 @@
 # GEMM benchmarks, one command: builds the bench module, compiles the C baseline against the OpenBLAS
 # the JVM loads, runs the C program and JMH shape by shape (interleaved, so both sides see the same
 # machine load), and prints a Markdown report (GFLOP/s, FFM/C, Vector API/OpenBLAS, ns per call at
-# n = 8, the issue's targets). Full mode takes about 14 minutes on 2 quiet cores (about 11 with
-# --rounds 1), --quick about 3.
+# n = 8, the issue's targets). Full mode takes about 16 minutes on 2 quiet cores (about 13 with
+# --rounds 1), --quick about 4.
 #
 # The shapes of the target "FFM >= 97% of C for n >= 256", the square n = 256, 512, 1024 and 2048
 # (GemmReport ffm-target-shapes), are measured in paired rounds: the C program, then JMH OpenBLAS, back
@@ -11,6 +11,12 @@
 # host's speed drifts by several percent within a minute, so the report's FFM/C for these rows is the
 # median of the per-round ratios FFM_r / C_r, not the ratio of two runs far apart; the GFLOP/s cells are
 # each side's median over rounds. Every other shape, and the Vector API JMH of every shape, runs once.
+#
+# The FFM/C verdict itself comes from a finer comparison (when the target shapes are in the run): the
+# bench module's FfmInterleaved times, sample by sample in one JVM, a C loop of cblas_sgemm calls (the
+# shared library built from bench/src/main/c/sgemm_loop.c, handed the bindings' own function pointer) and
+# the engine's FFM calls on the same matrices, alternating; the pairs are a fraction of a second apart, so
+# the host's drift cancels even where paired rounds move by +-10%. About 1.5 minutes more.
 #
 #   bench/run-gemm.sh [--quick] [--shapes SQ_8,SQ_512,...] [--rounds R] [--save] [--no-build]
 #
@@ -83,6 +89,7 @@ mkdir -p "$out"
 lib=$(java_report blas)
 min_macs=$(java_report parallel-min-macs)
 gcc -O2 -std=c11 -Wall -o "$out/sgemm_bench" bench/src/main/c/sgemm_bench.c -ldl
+gcc -O2 -std=c11 -Wall -shared -fPIC -o "$out/libsgemm_loop.so" bench/src/main/c/sgemm_loop.c
 
 # The Vector API GEMM gets a long JMH warm-up: until C2 has compiled its kernels they run in C1 code or
 # the interpreter, where each vector operation allocates and costs microseconds. In a fresh JVM on the
@@ -153,10 +160,22 @@ for shape in $selected; do
   done
   run_jmh "$shape-vector" 'GemmBenchmark.vector' -p shape="$shape" -p threads=1,2 "${vec_opts[@]}"
 done
+interleaved_shapes=""
+for shape in $selected; do
+  case "$target_shapes" in *",$shape,"*) interleaved_shapes="$interleaved_shapes${interleaved_shapes:+,}$shape" ;; esac
+done
+interleaved=()
+if [ -n "$interleaved_shapes" ]; then
+  echo "run-gemm: FFM and C interleaved in one JVM: $interleaved_shapes ($((SECONDS - started)) s)" >&2
+  if [ "$mode" = quick ]; then ffm_opts=(--samples 7 --sample-ms 100 --warmup-ms 1000); else ffm_opts=(--samples 15 --sample-ms 150 --warmup-ms 2000); fi
+  "${java[@]}" -cp "$cp" dev.isthmus.bench.kernel.FfmInterleaved --lib "$out/libsgemm_loop.so" \
+    --shapes "$interleaved_shapes" --threads 1,2 "${ffm_opts[@]}" --out "$out/interleaved.txt" 2> >(grep -v '^WARNING' >&2)
+  interleaved=(--interleaved "$out/interleaved.txt")
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "run-gemm: measured in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s" >&2
 
-java_report report --jmh "${jmh_files[@]}" --c "$out/c.txt" --out "$out/report.md" --command "$command_line" \
+java_report report --jmh "${jmh_files[@]}" --c "$out/c.txt" "${interleaved[@]}" --out "$out/report.md" --command "$command_line" \
   --mode "$mode" --settings "$settings" --load-before "$load_before" --load-after "$load_after" \
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 if [ "$save" = 1 ]; then

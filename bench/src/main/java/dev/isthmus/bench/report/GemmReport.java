@@ -80,6 +80,8 @@ public final class GemmReport {
         double fmaPeak1t = Double.NaN;
         /** ThreadBudget.BLAS_PARALLEL_MIN_MACS as the C program was given it; 0 when not known. */
         long parallelMinMacs;
+        /** FfmInterleaved's per-pair FFM/C speed ratios by shape and thread count (key bench: {@link #OPENBLAS}). */
+        final Map<Key, List<Double>> interleaved = new LinkedHashMap<>();
 
         /** The OpenBLAS thread count a product of this shape gets at {@code threads} threads. */
         int blasThreads(GemmShape shape, int threads) {
@@ -152,6 +154,10 @@ public final class GemmReport {
          * the two medians when no round has both.
          */
         double ratio(String a, String b, GemmShape shape, int threads) {
+            List<Double> pairs = a.equals(OPENBLAS) && b.equals(C) ? interleaved.get(new Key(OPENBLAS, shape, threads)) : null;
+            if (pairs != null && !pairs.isEmpty()) {
+                return median(pairs);
+            }
             List<Double> paired = pairedRatios(a, b, shape, threads);
             return paired.isEmpty() ? gflops(a, shape, threads) / gflops(b, shape, threads) : median(paired);
         }
@@ -221,6 +227,7 @@ public final class GemmReport {
     private static void report(String[] args) throws IOException {
         List<Path> jmh = new ArrayList<>();
         Path c = null;
+        Path interleaved = null;
         Path out = null;
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -233,6 +240,7 @@ public final class GemmReport {
                 String v = args[++i];
                 switch (a) {
                     case "--c" -> c = Path.of(v);
+                    case "--interleaved" -> interleaved = Path.of(v);
                     case "--out" -> out = Path.of(v);
                     default -> opts.put(a.substring(2), v);
                 }
@@ -248,6 +256,9 @@ public final class GemmReport {
             readJmh(Files.readString(p), roundOf(p), r);
         }
         readC(Files.readString(c), r);
+        if (interleaved != null) {
+            readInterleaved(Files.readString(interleaved), r);
+        }
         String javaBlas = OpenBlas.load().map(i -> i.path() + "; config: " + i.config() + "; core: " + i.coreName())
                 .orElse("not loaded: " + OpenBlas.attempts());
         Context ctx = new Context(opts.getOrDefault("date", java.time.ZonedDateTime.now().toString()),
@@ -343,6 +354,24 @@ public final class GemmReport {
         }
     }
 
+    /** Adds FfmInterleaved's lines: {@code INTERLEAVED SHAPE THREADS RATIO...}. */
+    static void readInterleaved(String text, Results into) {
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 0 || !f[0].equals("INTERLEAVED")) {
+                continue;
+            }
+            if (f.length < 4) {
+                throw new IllegalArgumentException("GemmReport: bad FfmInterleaved line '" + line + "'");
+            }
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 3; i < f.length; i++) {
+                ratios.add(Double.parseDouble(f[i]));
+            }
+            into.interleaved.put(new Key(OPENBLAS, GemmShape.valueOf(f[1]), Integer.parseInt(f[2])), List.copyOf(ratios));
+        }
+    }
+
     static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int n = v.length;
@@ -399,6 +428,10 @@ public final class GemmReport {
         if (!rounds.isEmpty()) {
             sb.append(" Rows measured in several rounds show each side's median over rounds, and FFM/C the median of the "
                     + "per-round ratios, which need not equal the ratio of the two medians shown.");
+        }
+        if (!r.interleaved.isEmpty()) {
+            sb.append(" For the rows FfmInterleaved measured (see the targets below), FFM/C is the median of its "
+                    + "interleaved pairs, not the ratio of the two GFLOP/s cells, which come from separate runs.");
         }
         sb.append("\n\n");
         sb.append("| shape | threads | OpenBLAS via FFM | C, same library | FFM/C | FFM % of peak | Vector API "
@@ -459,6 +492,14 @@ public final class GemmReport {
             sb.append(" FFM/C rows measured in several rounds show instead the paired per-round ratios in round order; "
                     + "the verdict is on their median.");
         }
+        if (!r.interleaved.isEmpty()) {
+            sb.append(" FFM/C rows marked \"interleaved\" come from FfmInterleaved: in one JVM, on the same thread, "
+                    + "matrices and OpenBLAS thread count, a C loop of cblas_sgemm calls (bench/src/main/c/sgemm_loop.c, "
+                    + "called once per sample with the bindings' own function pointer) and the engine's FFM calls timed "
+                    + "back to back in alternating order; the verdict is on the median of the pairs' ratios "
+                    + "(time_C / time_FFM), with the range of the pairs in brackets. Pairs a fraction of a second apart "
+                    + "see the same host, which runs far apart (the C program, then a JMH fork) do not.");
+        }
         sb.append("\n\n");
         List<String> ffm = new ArrayList<>();
         List<Double> ffmValues = new ArrayList<>();
@@ -467,7 +508,12 @@ public final class GemmReport {
                 double v = r.ratio(OPENBLAS, C, s, t);
                 if (!Double.isNaN(v)) {
                     List<Double> paired = r.pairedRatios(OPENBLAS, C, s, t);
-                    String detail = paired.size() > 1
+                    List<Double> pairs = r.interleaved.get(new Key(OPENBLAS, s, t));
+                    String detail = pairs != null && !pairs.isEmpty()
+                            ? String.format(Locale.ROOT, "interleaved: %d pairs, %.1f-%.1f%%", pairs.size(),
+                                    100 * pairs.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                                    100 * pairs.stream().mapToDouble(Double::doubleValue).max().orElseThrow())
+                            : paired.size() > 1
                             ? "rounds " + paired.stream().map(x -> String.format(Locale.ROOT, "%.1f", 100 * x))
                                     .collect(Collectors.joining(", ")) + "%"
                             : pct(r.bestGflops(OPENBLAS, s, t) / r.bestGflops(C, s, t));

@@ -163,6 +163,26 @@ class GemmReportTest {
         assertTrue(md.contains("Vector API GEMM >= 50% of single-threaded OpenBLAS at n = 512 and 1024: **met** — n=1024 60.0%"), md);
     }
 
+    /**
+     * The separate runs put FFM at 96.2% of C at 2 threads (a miss), but the pairs timed back to back in one
+     * JVM say 99.5%: the interleaved median decides the verdict and the FFM/C cell, and the range is shown.
+     */
+    @Test
+    void interleavedPairsDecideTheFfmVerdict() {
+        GemmReport.Results r = results();
+        GemmReport.readInterleaved("""
+                INTERLEAVED SQ_512 1 0.98000 1.01000 0.99000
+                INTERLEAVED SQ_512 2 1.02000 0.99500 0.97000 0.99000 1.00000
+                """, r);
+        assertEquals(0.995, r.ratio("openblas", "c", GemmShape.SQ_512, 2), 1e-9);
+        String md = GemmReport.render(r, context());
+        assertTrue(md.contains("| n=512 | 2 | 51.6 | 53.7 | 99.5% |"), md);
+        assertTrue(md.contains("- OpenBLAS via FFM >= 97% of C GFLOP/s for n >= 256: **met** — "
+                + "n=512 1t 99.0% (interleaved: 3 pairs, 98.0-101.0%), n=512 2t 99.5% (interleaved: 5 pairs, 97.0-102.0%)"), md);
+        assertTrue(md.contains("come from FfmInterleaved"), md);
+        assertThrows(IllegalArgumentException.class, () -> GemmReport.readInterleaved("INTERLEAVED SQ_512 1", r));
+    }
+
     @Test
     void singleRoundReportSaysNothingAboutRounds() {
         String md = GemmReport.render(results(), context());
