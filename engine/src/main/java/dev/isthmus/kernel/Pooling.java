@@ -81,11 +81,7 @@ public final class Pooling {
         boolean vector = vec && ow >= L && (long) h * w < (1 << 24);
         boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
         if (!vector && pairWindows(kh, kw, sh, sw, ph, pw)) {
-            if (vec && (long) h * w < (1 << 24)) {
-                pairReduceShort(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX);
-            } else {
-                pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX);
-            }
+            pairReduceAll(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairOp.MAX, vec && (long) h * w < (1 << 24));
             return;
         }
         if (vector && !pair) {
@@ -220,11 +216,7 @@ public final class Pooling {
         boolean vector = vec && ow >= L;
         boolean pair = vector && pairWindows(kh, kw, sh, sw, ph, pw);
         if (!vector && pairWindows(kh, kw, sh, sw, ph, pw)) {
-            if (vec) {
-                pairReduceShort(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN);
-            } else {
-                pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN);
-            }
+            pairReduceAll(x, xOff, planes, h, w, oh, ow, y, yOff, null, 0, PairOp.MEAN, vec);
             return;
         }
         if (vector && !pair) {
@@ -483,6 +475,16 @@ public final class Pooling {
                 pairGroup(x, r0 + 2L * ox0, r1 + 2L * ox0, 2 * oy * w + 2 * ox0, w, y, yp + (long) oy * ow + ox0,
                         argmax, ap + oy * ow + ox0, op);
             }
+        }
+    }
+
+    /** 2x2 blocks of planes whose rows are shorter than a vector: {@link #pairReduceShort}, or scalar without vectors. */
+    private static void pairReduceAll(MemorySegment x, long xOff, int planes, int h, int w, int oh, int ow,
+                                      MemorySegment y, long yOff, int[] argmax, int argOff, PairOp op, boolean vec) {
+        if (vec) {
+            pairReduceShort(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, op);
+        } else {
+            pairReduceScalar(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, op);
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static dev.isthmus.testing.Approx.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -116,17 +117,6 @@ class Conv2dDirectTest {
                 assertEquals(a, c.lastAlgorithm());
                 return new float[][]{out, dx, c.weight().grad().toArray(), c.bias().grad().toArray()};
             }
-        }
-    }
-
-    private static void assertClose(float[] want, float[] got, double rtol) {
-        assertEquals(want.length, got.length);
-        double scale = 0;
-        for (float v : want) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], got[i], rtol * Math.max(Math.abs(want[i]), scale * 1e-2), "element " + i);
         }
     }
 

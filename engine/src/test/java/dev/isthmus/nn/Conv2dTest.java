@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
+import static dev.isthmus.testing.Approx.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -135,17 +136,6 @@ class Conv2dTest {
                 float[] dx = c.backward(r).toArray();
                 return new float[][]{out, dx, c.weight().grad().toArray(), c.bias().grad().toArray()};
             }
-        }
-    }
-
-    private static void assertClose(float[] want, float[] got, double rtol) {
-        assertEquals(want.length, got.length);
-        double scale = 0;
-        for (float v : want) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], got[i], rtol * Math.max(Math.abs(want[i]), scale * 1e-2), "element " + i);
         }
     }
 
