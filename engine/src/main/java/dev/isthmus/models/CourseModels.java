@@ -6,7 +6,7 @@ import dev.isthmus.nn.Flatten;
 import dev.isthmus.nn.LeakyReLU;
 import dev.isthmus.nn.Linear;
 import dev.isthmus.nn.MaxPool2d;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ReLU;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.nn.Sigmoid;
@@ -32,7 +32,7 @@ public final class CourseModels {
     public enum Activation {
         RELU, TANH, LEAKY_RELU, SIGMOID;
 
-        Module create() {
+        Layer create() {
             return switch (this) {
                 case RELU -> new ReLU();
                 case TANH -> new Tanh();
@@ -51,7 +51,7 @@ public final class CourseModels {
         if (width < 1 || depth < 1) {
             throw new IllegalArgumentException("calculator MLP needs width >= 1 and depth >= 1, got " + width + ", " + depth);
         }
-        List<Module> layers = new ArrayList<>();
+        List<Layer> layers = new ArrayList<>();
         int in = inputs;
         for (int i = 0; i < depth; i++) {
             layers.add(new Linear(in, width));
@@ -64,7 +64,7 @@ public final class CourseModels {
 
     /** The digits MLP: Flatten, then 784-40-40-40-40-40-10 with ReLU (logits out). */
     public static Sequential digitsMlp(int classes, long seed) {
-        List<Module> layers = new ArrayList<>();
+        List<Layer> layers = new ArrayList<>();
         layers.add(new Flatten());
         int in = 784;
         for (int i = 0; i < 5; i++) {

@@ -47,7 +47,7 @@ import java.util.List;
  * <p>Initialised like PyTorch: weight by Kaiming-uniform with {@code a = sqrt(5)}, i.e. uniform in
  * {@code +-1/sqrt(fan_in)} with {@code fan_in = C kh kw}, and bias uniform in {@code +-1/sqrt(fan_in)}.
  */
-public class Conv2d extends Module {
+public class Conv2d extends Layer {
 
     /** How a batch is spread over the threads; see the class comment. */
     public enum Strategy { AUTO, PER_IMAGE, BATCHED }

@@ -18,7 +18,7 @@ import java.util.Locale;
  * seed unless one is given or set, so runs repeat exactly; it is kept in a reused buffer for backward,
  * which multiplies the gradient by the same mask.
  */
-public class Dropout extends Module implements Stochastic {
+public class Dropout extends Layer implements Stochastic {
     /** Seed of the generator used when none is given. */
     public static final long DEFAULT_SEED = 0x5EEDD5L;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * object comes in (a layer's reused output buffer), the same output and gradient tensors are handed
  * out without computing shapes again, so steady steps allocate nothing.
  */
-abstract class Elementwise extends Module {
+abstract class Elementwise extends Layer {
     private final TensorBuffer output = new TensorBuffer();
     private final TensorBuffer gradInput = new TensorBuffer();
     /** The last forward's input and output (views of buffers owned by this layer or the one before). */

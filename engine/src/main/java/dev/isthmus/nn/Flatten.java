@@ -4,7 +4,7 @@ package dev.isthmus.nn;
  * Merges dimensions {@code startDim..endDim} into one, PyTorch's {@code nn.Flatten} (default: all but the
  * batch dimension, {@code [N, C, H, W] -> [N, C*H*W]}). Zero-copy: output and input gradient are views.
  */
-public class Flatten extends ViewModule {
+public class Flatten extends ViewLayer {
     private final int startDim;
     private final int endDim;
 

@@ -21,7 +21,7 @@ import java.util.List;
  * <p>When a {@link Sequential} puts a {@link ReLU} right after this layer it fuses the two: this layer's
  * output then already has {@code max(0, .)} applied, in the same pass that adds the bias.
  */
-public class Linear extends Module {
+public class Linear extends Layer {
     private final int in;
     private final int out;
     private final Parameter weight;

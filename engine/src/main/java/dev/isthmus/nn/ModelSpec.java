@@ -32,12 +32,12 @@ public final class ModelSpec {
     }
 
     /** The JSON text describing {@code model}. */
-    public static String toJson(Module model) {
+    public static String toJson(Layer model) {
         return describe(model).toString();
     }
 
     /** Rebuilds a freshly initialised model from {@link #toJson} text. */
-    public static Module fromJson(String json) {
+    public static Layer fromJson(String json) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -47,13 +47,13 @@ public final class ModelSpec {
         return build(root, "model", 0);
     }
 
-    private static ObjectNode describe(Module m) {
+    private static ObjectNode describe(Layer m) {
         ObjectNode n = JSON.createObjectNode();
         switch (m) {
             case Sequential s -> {
                 n.put("type", "Sequential");
                 ArrayNode layers = n.putArray("layers");
-                for (Module child : s.layers()) {
+                for (Layer child : s.layers()) {
                     layers.add(describe(child));
                 }
             }
@@ -130,7 +130,7 @@ public final class ModelSpec {
         }
     }
 
-    private static Module build(JsonNode n, String where, int depth) {
+    private static Layer build(JsonNode n, String where, int depth) {
         if (depth > MAX_DEPTH) {
             throw new IllegalArgumentException(where + ": nested deeper than " + MAX_DEPTH + " levels");
         }
@@ -145,7 +145,7 @@ public final class ModelSpec {
                 if (!layers.isArray() || layers.isEmpty()) {
                     throw new IllegalArgumentException(at + ": needs a non-empty \"layers\" array");
                 }
-                List<Module> out = new ArrayList<>();
+                List<Layer> out = new ArrayList<>();
                 for (int i = 0; i < layers.size(); i++) {
                     out.add(build(layers.get(i), where + "." + i, depth + 1));
                 }

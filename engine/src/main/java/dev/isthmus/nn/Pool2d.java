@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * reused output and input-gradient buffers, and running a kernel over the {@code N * C} planes in
  * parallel when there is enough work.
  */
-abstract class Pool2d extends Module {
+abstract class Pool2d extends Layer {
     /** Below this many output values per call a single thread is faster than waking the pool. */
     static final long PARALLEL_MIN = 1 << 15;
 

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * (PyTorch's {@code x.view(N, *sampleShape)}); one size may be {@code -1} and is inferred. Zero-copy.
  * Example: {@code new Reshape(1, 28, 28)} turns {@code [N, 784]} into {@code [N, 1, 28, 28]}.
  */
-public class Reshape extends ViewModule {
+public class Reshape extends ViewLayer {
     private final int[] sampleShape;
 
     public Reshape(int... sampleShape) {

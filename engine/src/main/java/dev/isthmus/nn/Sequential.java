@@ -23,23 +23,23 @@ import java.util.Map;
  * activation per step (see {@link ReLU}). {@link #setCheckFinite} makes every pass look for NaN or
  * Inf and report the first layer that produced one.
  */
-public class Sequential extends Module {
-    private final List<Module> layers;
-    private final Map<String, Module> named;
+public class Sequential extends Layer {
+    private final List<Layer> layers;
+    private final Map<String, Layer> named;
     private boolean checkFinite;
     /** Index of the first layer backward runs (layers before it need no gradient); size() if none. */
     private int firstBackward;
 
-    public Sequential(Module... layers) {
+    public Sequential(Layer... layers) {
         this(Arrays.asList(layers));
     }
 
-    public Sequential(List<? extends Module> layers) {
+    public Sequential(List<? extends Layer> layers) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("Sequential needs at least one layer");
         }
         this.layers = List.copyOf(layers);
-        Map<String, Module> m = new LinkedHashMap<>();
+        Map<String, Layer> m = new LinkedHashMap<>();
         for (int i = 0; i < this.layers.size(); i++) {
             m.put(Integer.toString(i), this.layers.get(i));
         }
@@ -58,11 +58,11 @@ public class Sequential extends Module {
         }
     }
 
-    public List<Module> layers() {
+    public List<Layer> layers() {
         return layers;
     }
 
-    public Module get(int i) {
+    public Layer get(int i) {
         return layers.get(i);
     }
 
@@ -71,7 +71,7 @@ public class Sequential extends Module {
     }
 
     @Override
-    protected Map<String, Module> children() {
+    protected Map<String, Layer> children() {
         return named;
     }
 
@@ -129,7 +129,7 @@ public class Sequential extends Module {
     @Override
     public int[] outputShape(int... inputShape) {
         int[] s = inputShape;
-        for (Module layer : layers) {
+        for (Layer layer : layers) {
             s = layer.outputShape(s);
         }
         return s;
@@ -139,7 +139,7 @@ public class Sequential extends Module {
     public List<int[]> shapes(int... inputShape) {
         List<int[]> out = new ArrayList<>();
         int[] s = inputShape;
-        for (Module layer : layers) {
+        for (Layer layer : layers) {
             s = layer.outputShape(s);
             out.add(s);
         }

@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * A model summary like torchsummary's: one row per layer (its state_dict name, description, output shape
  * with {@code -1} for the batch, parameter count), the totals, and the course's memory estimate, all
- * computed from {@link Module#outputShape} without running the model.
+ * computed from {@link Layer#outputShape} without running the model.
  *
  * <p>Layers of (nested) {@link Sequential}s get a row each; any other module is one row. The memory
  * estimate counts float32 values: parameters plus batch times the activations of one sample (the input and
@@ -47,7 +47,7 @@ public final class Summary {
     }
 
     /** The summary for inputs of shape {@code [N, sampleShape...]}, memory estimated for a batch of 1. */
-    public static Summary of(Module model, int... sampleShape) {
+    public static Summary of(Layer model, int... sampleShape) {
         return of(model, sampleShape, 1);
     }
 
@@ -56,7 +56,7 @@ public final class Summary {
      *
      * @throws IllegalArgumentException naming the layer if the shapes do not fit (from its {@code outputShape})
      */
-    public static Summary of(Module model, int[] sampleShape, int batch) {
+    public static Summary of(Layer model, int[] sampleShape, int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("Summary: batch must be >= 1, got " + batch);
         }
@@ -69,7 +69,7 @@ public final class Summary {
         return new Summary(rows, batchless(in), batch, model.parameterCount(), acts[0]);
     }
 
-    private static int[] walk(Module m, String name, int[] in, List<Row> rows, long[] acts) {
+    private static int[] walk(Layer m, String name, int[] in, List<Row> rows, long[] acts) {
         if (m instanceof Sequential seq) {
             int[] s = in;
             for (int i = 0; i < seq.size(); i++) {

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * {@code new Unflatten(1, 1, 28, 28)} turns {@code [N, 784]} into {@code [N, 1, 28, 28]}; one size may be
  * {@code -1}. Zero-copy.
  */
-public class Unflatten extends ViewModule {
+public class Unflatten extends ViewLayer {
     private final int dim;
     private final int[] sizes;
 

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * {@code [N, C, H s, W s]}, each pixel repeated as an {@code s x s} block (as in U-Net style decoders).
  * Backward sums each block's gradient.
  */
-public class Upsample extends Module {
+public class Upsample extends Layer {
     private final int scale;
     private final TensorBuffer output = new TensorBuffer();
     private final TensorBuffer gradInput = new TensorBuffer();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.io.CheckpointFormatException;
 import dev.isthmus.io.SafeTensors;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.optim.LrScheduler;
 import dev.isthmus.optim.Optimizer;
 import dev.isthmus.optim.OptimizerState;
@@ -84,7 +84,7 @@ public final class Checkpoint {
                 throw new CheckpointFormatException(file, "not an Isthmus training checkpoint (no isthmus.checkpoint "
                         + "metadata); to load weights only, use SafeTensors.loadInto(file, model.stateDict(), false)");
             }
-            Module model = t.model();
+            Layer model = t.model();
             Map<String, Tensor> state = model.stateDict();
             List<String> problems = new ArrayList<>();
             for (Map.Entry<String, Tensor> e : state.entrySet()) {

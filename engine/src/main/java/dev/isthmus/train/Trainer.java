@@ -3,7 +3,7 @@ package dev.isthmus.train;
 import dev.isthmus.data.Batch;
 import dev.isthmus.data.DataLoader;
 import dev.isthmus.loss.Loss;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.Parameters;
 import dev.isthmus.nn.Stochastic;
 import dev.isthmus.optim.GradientAccumulator;
@@ -45,7 +45,7 @@ public final class Trainer {
     /** What the model predicts, which decides the validation metrics. */
     public enum Task { CLASSIFICATION, REGRESSION, OTHER }
 
-    private final Module model;
+    private final Layer model;
     private final Loss loss;
     private final Optimizer optimizer;
     private final LrScheduler scheduler;
@@ -93,15 +93,15 @@ public final class Trainer {
         }
     }
 
-    public static Builder builder(Module model, Loss loss, Optimizer optimizer) {
+    public static Builder builder(Layer model, Loss loss, Optimizer optimizer) {
         return new Builder(model, loss, optimizer);
     }
 
-    private void collectStochastic(Module m) {
+    private void collectStochastic(Layer m) {
         if (m instanceof Stochastic s) {
             stochastic.add(s);
         }
-        for (Module child : m.childModules()) {
+        for (Layer child : m.childModules()) {
             collectStochastic(child);
         }
     }
@@ -280,7 +280,7 @@ public final class Trainer {
 
     // ---------------------------------------------------------------- state for checkpoints
 
-    Module model() {
+    Layer model() {
         return model;
     }
 
@@ -342,7 +342,7 @@ public final class Trainer {
 
     /** Builder with the course's defaults: 10 epochs, no accumulation, no early stopping, seed 0. */
     public static final class Builder {
-        private final Module model;
+        private final Layer model;
         private final Loss loss;
         private final Optimizer optimizer;
         private LrScheduler scheduler;
@@ -358,7 +358,7 @@ public final class Trainer {
         private long seed;
         private Map<String, String> architecture = Map.of();
 
-        private Builder(Module model, Loss loss, Optimizer optimizer) {
+        private Builder(Layer model, Loss loss, Optimizer optimizer) {
             this.model = Objects.requireNonNull(model, "model");
             this.loss = Objects.requireNonNull(loss, "loss");
             this.optimizer = Objects.requireNonNull(optimizer, "optimizer");

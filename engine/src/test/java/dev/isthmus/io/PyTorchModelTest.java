@@ -2,7 +2,7 @@ package dev.isthmus.io;
 
 import dev.isthmus.nn.Linear;
 import dev.isthmus.nn.ModelSpec;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ReLU;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.tensor.Tensor;
@@ -53,7 +53,7 @@ class PyTorchModelTest {
             SafeTensors.save(file, model.stateDict(), Map.of(ModelSpec.METADATA_KEY, ModelSpec.toJson(model), "format", "pt"));
             float[] before = model.forward(x).toArray();
             SafeTensors.Header h = SafeTensors.readHeader(file);
-            try (Module back = ModelSpec.fromJson(h.metadata().get(ModelSpec.METADATA_KEY))) {
+            try (Layer back = ModelSpec.fromJson(h.metadata().get(ModelSpec.METADATA_KEY))) {
                 SafeTensors.loadInto(file, back.stateDict());
                 assertArrayEquals(before, back.forward(x).toArray());
             }

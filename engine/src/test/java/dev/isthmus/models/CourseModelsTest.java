@@ -1,6 +1,6 @@
 package dev.isthmus.models;
 
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.nn.Summary;
@@ -75,7 +75,7 @@ class CourseModelsTest {
         for (Sequential m : new Sequential[]{CourseModels.lenet5(10, 3), CourseModels.alexnetSmall(10, 3),
                 CourseModels.calculator(2, 8, 2, CourseModels.Activation.LEAKY_RELU, 3), CourseModels.digitsMlp(10, 3)}) {
             String json = ModelSpec.toJson(m);
-            Module back = ModelSpec.fromJson(json);
+            Layer back = ModelSpec.fromJson(json);
             assertEquals(json, ModelSpec.toJson(back));
             assertEquals(m.parameterCount(), back.parameterCount());
             assertEquals(m.namedParameters().keySet(), back.namedParameters().keySet());

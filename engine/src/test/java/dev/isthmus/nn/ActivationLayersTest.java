@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ActivationLayersTest {
 
-    private static Module forFixture(String name, Fixtures f) {
+    private static Layer forFixture(String name, Fixtures f) {
         return switch (name) {
             case "relu" -> new ReLU();
             case "leaky_relu", "leaky_relu_negative" -> new LeakyReLU((float) f.scalar("negative_slope"));
@@ -33,7 +33,7 @@ class ActivationLayersTest {
     @ValueSource(strings = {"relu", "leaky_relu", "leaky_relu_negative", "sigmoid", "tanh", "softmax", "softmax_channels", "softmax_last"})
     void matchesPyTorch(String name) {
         Fixtures f = Fixtures.load("activations/" + name + ".json");
-        try (Module m = forFixture(name, f); Tensor x = f.tensor("x"); Tensor r = f.tensor("r")) {
+        try (Layer m = forFixture(name, f); Tensor x = f.tensor("x"); Tensor r = f.tensor("r")) {
             float[] before = x.toArray();
             // softmax's backward subtracts a row dot product: float rounding differs from PyTorch's order at ~1e-5
             double rtol = name.startsWith("softmax") ? 1e-4 : 1e-5;
@@ -56,7 +56,7 @@ class ActivationLayersTest {
     @ParameterizedTest
     @ValueSource(strings = {"relu", "leaky", "leakyNegative", "sigmoid", "tanh", "softmax", "softmaxChannels", "softmaxLast"})
     void gradientsMatchFiniteDifferences(String which) {
-        Supplier<Module> make = switch (which) {
+        Supplier<Layer> make = switch (which) {
             case "relu" -> ReLU::new;
             case "leaky" -> () -> new LeakyReLU(0.2f);
             case "leakyNegative" -> () -> new LeakyReLU(-0.7f);
@@ -68,7 +68,7 @@ class ActivationLayersTest {
             default -> throw new IllegalArgumentException(which);
         };
         int[] shape = which.equals("softmaxChannels") ? new int[]{2, 3, 2, 3} : which.equals("softmaxLast") ? new int[]{2, 2, 9} : new int[]{3, 11};
-        try (Module m = make.get(); Tensor x = awayFromZero(7, shape)) {
+        try (Layer m = make.get(); Tensor x = awayFromZero(7, shape)) {
             GradCheck.check(m, x, 1e-2, 1e-2, 1e-3);
         }
     }

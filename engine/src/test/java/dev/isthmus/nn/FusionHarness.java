@@ -26,7 +26,7 @@ public final class FusionHarness {
     }
 
     private static Sequential mlp(int[] sizes) {
-        Module[] layers = new Module[2 * sizes.length - 3];
+        Layer[] layers = new Layer[2 * sizes.length - 3];
         int k = 0;
         for (int i = 0; i + 1 < sizes.length; i++) {
             layers[k++] = new Linear(sizes[i], sizes[i + 1]);

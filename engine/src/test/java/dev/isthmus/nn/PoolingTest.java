@@ -54,7 +54,7 @@ class PoolingTest {
         JsonNode k = f.node("kernel"), s = f.node("stride"), p = f.node("padding");
         int kh = k.get(0).asInt(), kw = k.get(1).asInt(), sh = s.get(0).asInt(), sw = s.get(1).asInt();
         int ph = p.get(0).asInt(), pw = p.get(1).asInt();
-        Module pool = f.node("kind").asText().equals("max") ? new MaxPool2d(kh, kw, sh, sw, ph, pw)
+        Layer pool = f.node("kind").asText().equals("max") ? new MaxPool2d(kh, kw, sh, sw, ph, pw)
                 : new AvgPool2d(kh, kw, sh, sw, ph, pw, f.node("count_include_pad").asBoolean());
         checkFixture(f, pool);
     }
@@ -66,7 +66,7 @@ class PoolingTest {
         checkFixture(f, new Upsample(f.node("scale").asInt()));
     }
 
-    private static void checkFixture(Fixtures f, Module layer) {
+    private static void checkFixture(Fixtures f, Layer layer) {
         try (layer; Tensor x = f.tensor("x"); Tensor r = f.tensor("r")) {
             layer.setInputGradNeeded(true);
             f.assertClose("y", layer.forward(x), 1e-6);
@@ -92,12 +92,12 @@ class PoolingTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        Module[] layers = {
+        Layer[] layers = {
                 new MaxPool2d(2), new MaxPool2d(3, 2), new MaxPool2d(3, 2, 1), new MaxPool2d(3, 1, 1),
                 new MaxPool2d(2, 3, 1, 2, 1, 1), new MaxPool2d(1), new MaxPool2d(5),
                 new AvgPool2d(2), new AvgPool2d(3, 2), new AvgPool2d(3, 2, 1), new AvgPool2d(2, 3, 1, 2, 1, 1, false),
                 new AvgPool2d(5), new Upsample(2), new Upsample(3), new Upsample(1)};
-        for (Module m : layers) {
+        for (Layer m : layers) {
             try (m; Tensor x = distinct(m.describe().hashCode(), 2, 2, 5, 7)) {
                 if (m instanceof MaxPool2d && m.describe().contains("kernel=5")) {
                     continue; // 5x5 on 5x7 still fits; checked below on a square input
@@ -134,8 +134,8 @@ class PoolingTest {
 
     @Test
     void parallelPlanesGiveTheSameResultsAsOneThread() {
-        Module[] layers = {new MaxPool2d(3, 2, 1), new AvgPool2d(3, 2, 1), new Upsample(2)};
-        for (Module m : layers) {
+        Layer[] layers = {new MaxPool2d(3, 2, 1), new AvgPool2d(3, 2, 1), new Upsample(2)};
+        for (Layer m : layers) {
             try (m; Tensor x = Tensor.randn(new Rng(5), 8, 16, 24, 20)) {
                 m.setInputGradNeeded(true);
                 float[][] one = EngineScope.withThreads(1, () -> pass(m, x));
@@ -146,7 +146,7 @@ class PoolingTest {
         }
     }
 
-    private static float[] [] pass(Module m, Tensor x) {
+    private static float[] [] pass(Layer m, Tensor x) {
         Tensor y = m.forward(x);
         try (Tensor g = Tensor.randn(new Rng(6), y.shape())) {
             return new float[][]{y.toArray(), m.backward(g).toArray()};

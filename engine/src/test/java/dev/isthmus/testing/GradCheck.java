@@ -1,7 +1,7 @@
 package dev.isthmus.testing;
 
 import dev.isthmus.loss.Loss;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.Parameter;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
@@ -25,7 +25,7 @@ public final class GradCheck {
     public static final int MAX_CHECKED = 300;
 
     /** Checks input and parameter gradients of {@code m} at {@code x}. */
-    public static void check(Module m, Tensor x, double eps, double rtol, double atol) {
+    public static void check(Layer m, Tensor x, double eps, double rtol, double atol) {
         m.setInputGradNeeded(true);
         Map<String, Parameter> params = m.namedParameters();
         for (Parameter p : params.values()) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.isthmus.data.MinMaxScaler;
 import dev.isthmus.data.StandardScaler;
 import dev.isthmus.io.SafeTensors;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ModelSpec;
 
 import java.io.IOException;
@@ -38,7 +38,7 @@ final class ModelFile {
     }
 
     /** The metadata describing a model trained by the CLI. */
-    static Map<String, String> metadata(ModelKind kind, Module model, int[] inputShape, List<String> classNames, String data,
+    static Map<String, String> metadata(ModelKind kind, Layer model, int[] inputShape, List<String> classNames, String data,
                                         StandardScaler pixels, CalculatorData calc) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
@@ -63,12 +63,12 @@ final class ModelFile {
         return m;
     }
 
-    static void save(Path file, Module model, Map<String, String> metadata) throws IOException {
+    static void save(Path file, Layer model, Map<String, String> metadata) throws IOException {
         SafeTensors.save(file, model.stateDict(), metadata);
     }
 
     /** A model rebuilt from a file's metadata with its weights loaded, and that metadata. */
-    record Loaded(Module model, Map<String, String> metadata) implements AutoCloseable {
+    record Loaded(Layer model, Map<String, String> metadata) implements AutoCloseable {
         String task() {
             return metadata.getOrDefault(TASK, "classification");
         }
@@ -128,7 +128,7 @@ final class ModelFile {
             throw new CliException(file + " has no architecture metadata (" + ModelSpec.METADATA_KEY + ", "
                     + ModelSpec.INPUT_SHAPE_KEY + "); it was not written by 'isthmus train'");
         }
-        Module model = ModelSpec.fromJson(arch);
+        Layer model = ModelSpec.fromJson(arch);
         SafeTensors.LoadReport report = SafeTensors.loadInto(file, model.stateDict(), false);
         if (!report.missing().isEmpty()) {
             model.close();

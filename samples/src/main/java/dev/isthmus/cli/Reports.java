@@ -5,7 +5,7 @@ import dev.isthmus.data.DataLoader;
 import dev.isthmus.data.Dataset;
 import dev.isthmus.data.MinMaxScaler;
 import dev.isthmus.data.Subset;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.train.ConfusionMatrix;
 import dev.isthmus.train.LatencyRecorder;
@@ -48,7 +48,7 @@ final class Reports {
                 perBatch.meanBatchMs(), perBatch.p50BatchMs(), perBatch.samplesPerSecond());
     }
 
-    static Classification classify(Module model, Dataset test, List<String> names, int batch) {
+    static Classification classify(Layer model, Dataset test, List<String> names, int batch) {
         boolean was = model.isTraining();
         model.eval();
         try {
@@ -76,7 +76,7 @@ final class Reports {
         }
     }
 
-    static Regression regress(Module model, Dataset test, MinMaxScaler yScaler, int batch) {
+    static Regression regress(Layer model, Dataset test, MinMaxScaler yScaler, int batch) {
         boolean was = model.isTraining();
         model.eval();
         try {
@@ -113,7 +113,7 @@ final class Reports {
         }
     }
 
-    private static LatencyRecorder.Summary perSample(Module model, Dataset test) {
+    private static LatencyRecorder.Summary perSample(Layer model, Dataset test) {
         int n = Math.min(LATENCY_SAMPLES, test.size());
         int[] idx = new int[n];
         Arrays.setAll(idx, i -> i);

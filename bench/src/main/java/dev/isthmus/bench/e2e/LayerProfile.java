@@ -1,7 +1,7 @@
 package dev.isthmus.bench.e2e;
 
 import dev.isthmus.loss.CrossEntropyLoss;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.optim.Adam;
 import dev.isthmus.optim.Optimizer;
@@ -44,8 +44,8 @@ public final class LayerProfile {
         }
         Engine.configure(threads, backend);
         Sequential model = kind.build(1);
-        List<Module> layers = model.layers();
-        for (Module m : layers) {
+        List<Layer> layers = model.layers();
+        for (Layer m : layers) {
             if (m instanceof dev.isthmus.nn.Conv2d c) {
                 c.setAlgorithm(algorithm);
             }

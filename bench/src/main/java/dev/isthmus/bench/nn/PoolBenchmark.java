@@ -2,7 +2,7 @@ package dev.isthmus.bench.nn;
 
 import dev.isthmus.nn.AvgPool2d;
 import dev.isthmus.nn.MaxPool2d;
-import dev.isthmus.nn.Module;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.Upsample;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.tensor.Rng;
@@ -70,7 +70,7 @@ public class PoolBenchmark {
             this.stride = stride;
         }
 
-        Module layer() {
+        Layer layer() {
             return switch (kind) {
                 case "max" -> new MaxPool2d(kernel, stride);
                 case "avg" -> new AvgPool2d(kernel, stride);
@@ -86,7 +86,7 @@ public class PoolBenchmark {
     @Param
     public Shape shape;
 
-    private Module layer;
+    private Layer layer;
     private Tensor x;
     private Tensor dy;
 

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A layer or a network of layers with an explicit forward and backward pass, as in Caffe and llm.c:
+ * A layer or a network of layers (PyTorch's {@code nn.Module}; named {@code Layer} so that it does not clash
+ * with {@code java.lang.Module}) with an explicit forward and backward pass, as in Caffe and llm.c:
  * {@link #forward} computes the output and keeps what backward needs; {@link #backward} receives
  * dL/d(output), adds dL/d(parameters) into the parameters' gradients and returns dL/d(input).
  *
@@ -18,7 +19,7 @@ import java.util.Map;
  * (valid until the next call of the same method); a caller must not close them. Parameter names and
  * layouts follow PyTorch, so {@link #stateDict()} maps 1:1 onto a PyTorch {@code state_dict}.
  */
-public abstract class Module implements AutoCloseable {
+public abstract class Layer implements AutoCloseable {
     private boolean training = true;
     private boolean inputGradNeeded = true;
     private Parameters store;
@@ -49,13 +50,13 @@ public abstract class Module implements AutoCloseable {
     }
 
     /** Child modules, named as in PyTorch (a Sequential's are {@code "0"}, {@code "1"}, ...). */
-    protected Map<String, Module> children() {
+    protected Map<String, Layer> children() {
         return Map.of();
     }
 
     /** (Re)initialises the parameters as PyTorch does by default, from {@code rng}. */
     public void reset(Rng rng) {
-        for (Module child : children().values()) {
+        for (Layer child : children().values()) {
             child.reset(rng);
         }
     }
@@ -71,7 +72,7 @@ public abstract class Module implements AutoCloseable {
         for (Parameter p : localParameters()) {
             out.put(prefix + p.name(), p);
         }
-        for (Map.Entry<String, Module> e : children().entrySet()) {
+        for (Map.Entry<String, Layer> e : children().entrySet()) {
             e.getValue().collect(prefix + e.getKey() + ".", out);
         }
     }
@@ -104,7 +105,7 @@ public abstract class Module implements AutoCloseable {
     /** Training mode (dropout active) or evaluation mode; applies to all children. */
     public void train(boolean on) {
         training = on;
-        for (Module child : children().values()) {
+        for (Layer child : children().values()) {
             child.train(on);
         }
     }
@@ -136,7 +137,7 @@ public abstract class Module implements AutoCloseable {
     /** Frees the module's buffers, its children's, and the flat parameter store if gathered. */
     @Override
     public void close() {
-        for (Module child : children().values()) {
+        for (Layer child : children().values()) {
             child.close();
         }
         if (store != null) {
@@ -152,7 +153,7 @@ public abstract class Module implements AutoCloseable {
     }
 
     /** The direct children in order (empty for a layer). */
-    public final List<Module> childModules() {
+    public final List<Layer> childModules() {
         return new ArrayList<>(children().values());
     }
 }

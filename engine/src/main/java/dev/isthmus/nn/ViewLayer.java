@@ -10,7 +10,7 @@ import java.util.Arrays;
  * last gradient are kept and handed out again while the same tensor objects come in, so a steady
  * training loop allocates nothing here.
  */
-abstract class ViewModule extends Module {
+abstract class ViewLayer extends Layer {
     private Tensor lastIn, lastOut, lastDy, lastDx;
     private int[] inShape, outShape;
 
