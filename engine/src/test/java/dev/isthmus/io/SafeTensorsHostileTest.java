@@ -111,7 +111,7 @@ class SafeTensorsHostileTest {
         c.add(Arguments.of("duplicate field in an entry", craft("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "Duplicate field 'dtype'"));
         c.add(Arguments.of("header cut inside an entry", craft("{\"a\":{\"dtype\":\"F32\"", 0), "header is not valid JSON"));
         c.add(Arguments.of("JSON null header", craft("null", 0), "header is not a JSON object but null"));
-        c.add(Arguments.of("tensor name of 100 000 chars", craft("{\"" + "x".repeat(100_000) + "\":1}", 0), "exceeds the maximum allowed"));
+        c.add(Arguments.of("tensor name of 100 000 chars (allowed, like the format)", craft("{\"" + "x".repeat(100_000) + "\":1}", 0), "got a number (1)"));
         c.add(Arguments.of("long tensor name in an error", craft("{\"" + "x".repeat(20_000) + "\":1}", 0), "tensor 'xxxxxxxxxx"));
         return c.stream();
     }
