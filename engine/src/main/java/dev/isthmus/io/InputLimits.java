@@ -15,8 +15,8 @@ import java.util.Locale;
  * <tr><td>{@code isthmus.limits.parameters}</td><td>2,000,000,000</td><td>learnable scalars of a model</td></tr>
  * <tr><td>{@code isthmus.limits.activationBytes}</td><td>1 GiB</td><td>float32 activations of one sample, summed over layers</td></tr>
  * <tr><td>{@code isthmus.limits.headerBytes}</td><td>100,000,000</td><td>a safetensors JSON header (the format's own limit)</td></tr>
- * <tr><td>{@code isthmus.limits.dataBytes}</td><td>1 GiB</td><td>bytes of one data file after decompression (IDX, CSV)</td></tr>
- * <tr><td>{@code isthmus.limits.csvRows}</td><td>50,000,000</td><td>data rows of a CSV file</td></tr>
+ * <tr><td>{@code isthmus.limits.dataBytes}</td><td>256 MiB</td><td>bytes of one data file after decompression (IDX, CSV)</td></tr>
+ * <tr><td>{@code isthmus.limits.csvRows}</td><td>10,000,000</td><td>data rows of a CSV file</td></tr>
  * <tr><td>{@code isthmus.limits.csvLineChars}</td><td>1,000,000</td><td>characters of one CSV line</td></tr>
  * <tr><td>{@code isthmus.limits.imagePixels}</td><td>50,000,000</td><td>pixels of one picture given to predict</td></tr>
  * </table>
@@ -53,8 +53,8 @@ public record InputLimits(long layers, long parameters, long activationBytes, lo
 
     /** The defaults of the table above, whatever the system properties say. */
     public static InputLimits defaults() {
-        return new InputLimits(10_000, 2_000_000_000L, 1L << 30, SafeTensors.MAX_HEADER_BYTES, 1L << 30,
-                50_000_000, 1_000_000, 50_000_000);
+        return new InputLimits(10_000, 2_000_000_000L, 1L << 30, SafeTensors.MAX_HEADER_BYTES, 1L << 28,
+                10_000_000, 1_000_000, 50_000_000);
     }
 
     /** The defaults, each overridden by its system property when set. */
@@ -68,11 +68,12 @@ public record InputLimits(long layers, long parameters, long activationBytes, lo
 
     /**
      * The standard message of a limit hit: what was found, the limit, and how to raise it, e.g.
-     * {@code the architecture has 1000000 layers, more than the limit of 10000 (raise it with -Disthmus.limits.layers=N)}.
+     * {@code the architecture has 1000000 layers, more than the limit of 10000 layers (raise it with -Disthmus.limits.layers=N)}.
+     * A negative {@code found} means the count overflowed.
      */
-    public static String exceeded(String what, long found, long limit, String property) {
-        return String.format(Locale.ROOT, "%s %s, more than the limit of %d (raise it with -D%s=N)", what,
-                found < 0 ? "overflows a long" : Long.toString(found), limit, property);
+    public static String exceeded(String what, long found, String unit, long limit, String property) {
+        return String.format(Locale.ROOT, "%s %s %s, more than the limit of %d %s (raise it with -D%s=N)", what,
+                found < 0 ? "more than 2^63" : Long.toString(found), unit, limit, unit, property);
     }
 
     private static long get(String property, long fallback) {

@@ -179,8 +179,8 @@ public final class ModelPlan {
         long total = b < 0 || bytes[0] > Long.MAX_VALUE - b ? -1 : bytes[0] + b;
         if (total < 0 || total > limits.activationBytes()) {
             throw new IllegalArgumentException(InputLimits.exceeded("the activations of one sample up to and including "
-                    + what + " (" + Arrays.toString(shape) + ") take", total, limits.activationBytes(),
-                    InputLimits.ACTIVATION_BYTES) + " bytes");
+                    + what + " (" + Arrays.toString(shape) + ") take", total, "bytes", limits.activationBytes(),
+                    InputLimits.ACTIVATION_BYTES));
         }
         bytes[0] = total;
     }
@@ -239,8 +239,8 @@ public final class ModelPlan {
                 throw new IllegalArgumentException(where + ": expected a JSON object describing a layer");
             }
             if (++layers > limits.layers()) {
-                throw new IllegalArgumentException(InputLimits.exceeded("the architecture has", layers, limits.layers(),
-                        InputLimits.LAYERS) + " layers (reached at " + where + ")");
+                throw new IllegalArgumentException(InputLimits.exceeded("the architecture has", layers, "layers", limits.layers(),
+                        InputLimits.LAYERS) + " (reached at " + where + ")");
             }
             JsonNode typeNode = n.get("type");
             String type = typeNode != null && typeNode.isTextual() ? typeNode.asText() : "";
@@ -304,7 +304,7 @@ public final class ModelPlan {
                 parameters = parameters > Long.MAX_VALUE - n ? -1 : parameters + n;
                 if (parameters < 0 || parameters > limits.parameters()) {
                     throw new IllegalArgumentException(InputLimits.exceeded("the architecture (up to " + where + " " + d
-                            + ") has", parameters, limits.parameters(), InputLimits.PARAMETERS) + " parameters");
+                            + ") has", parameters, "parameters", limits.parameters(), InputLimits.PARAMETERS));
                 }
                 shapes.put(prefix + e.getKey(), e.getValue());
             }

@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,6 +16,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "eval", description = "Evaluate a model file (model.safetensors or checkpoint.safetensors) on the test split.")
 final class EvalCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
     Path file;
@@ -36,6 +40,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.range(spec, "--batch", batch, 1, Usage.MAX_BATCH);
+        Usage.range(spec, "--limit", limit, 0, Integer.MAX_VALUE);
         try (ModelFile.Loaded m = ModelFile.load(file)) {
             System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + file + " ("
                     + String.format("%,d", m.model().parameterCount()) + " parameters)");

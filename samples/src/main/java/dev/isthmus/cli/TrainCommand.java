@@ -174,6 +174,12 @@ final class TrainCommand implements Callable<Integer> {
         if (b < 1) {
             throw usage("--batch must be >= 1, got " + b);
         }
+        Usage.range(spec, "--batch", b, 1, Usage.MAX_BATCH);
+        Usage.range(spec, "--epochs", ep, 1, 1_000_000);
+        Usage.range(spec, "--samples", samples, 10, CalculatorData.MAX_SAMPLES);
+        Usage.range(spec, "--width", width, 1, 1 << 16);
+        Usage.range(spec, "--depth", depth, 1, 1_000);
+        Usage.range(spec, "--limit", limit, 0, Integer.MAX_VALUE);
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw usage("--lr must be a positive number, got " + rate);
         }
@@ -206,6 +212,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null && !Files.isRegularFile(resume)) {
             throw new CliException("checkpoint to resume not found: " + resume);
         }
+        prepareRunDirectory(dir);
 
         if (model == ModelKind.CALCULATOR) {
             if (normalize != null) {
@@ -228,6 +235,21 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("data: " + d.description());
             boolean aug = augment != null ? augment : model == ModelKind.ALEXNET_SMALL;
             return run(net, new CrossEntropyLoss(), d.train(), d.val(), d.test(), d, null, meta, dir, ep, b, rate, aug);
+        }
+    }
+
+    /** Creates the run directory before any work, so an unusable --out fails at once with what the system said. */
+    private static void prepareRunDirectory(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CliException("the run directory " + dir + " exists and is not a directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new CliException("cannot create the run directory " + dir + ": " + IsthmusCli.reason(e), e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new CliException("the run directory " + dir + " is not writable");
         }
     }
 
