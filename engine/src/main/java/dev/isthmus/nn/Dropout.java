@@ -136,7 +136,7 @@ public class Dropout extends Layer implements Stochastic {
         if (lastOutput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!Elementwise.sameShape(dy, lastOutput)) {
+        if (!dy.sameShape(lastOutput)) {
             throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         if (!inputGradNeeded()) {

@@ -73,24 +73,12 @@ abstract class Elementwise extends Layer {
         if (lastInput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!sameShape(dy, lastOutput)) {
+        if (!dy.sameShape(lastOutput)) {
             throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         return lastInput;
     }
 
-    /** Shape equality without copying shape arrays. */
-    static boolean sameShape(Tensor a, Tensor b) {
-        if (a.rank() != b.rank()) {
-            return false;
-        }
-        for (int i = 0; i < a.rank(); i++) {
-            if (a.dim(i) != b.dim(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     @Override
     public void close() {
