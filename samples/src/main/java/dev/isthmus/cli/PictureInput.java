@@ -79,6 +79,11 @@ final class PictureInput {
                 if (e instanceof MalformedDataException) {
                     throw e;
                 }
+                for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                    if (c instanceof Error error) {
+                        throw error; // ImageIO wraps an OutOfMemoryError in an IIOException: it is not a bad file
+                    }
+                }
                 throw new MalformedDataException(p.toString(), "cannot decode the picture: " + e.getMessage(), e);
             } finally {
                 reader.dispose();
