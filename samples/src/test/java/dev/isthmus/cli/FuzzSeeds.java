@@ -37,12 +37,50 @@ final class FuzzSeeds {
     }
 
     public static void main(String[] args) throws IOException {
-        Path root = Path.of(args.length > 0 ? args[0] : "samples/src/test/resources/dev/isthmus/cli/fuzz/seeds");
-        for (Map.Entry<String, byte[]> e : all().entrySet()) {
-            Path f = root.resolve(e.getKey());
+        Path root = Path.of(args.length > 0 ? args[0] : "samples/src/test/resources/dev/isthmus/cli/fuzz");
+        write(root.resolve("seeds"), all());
+        write(root.resolve("regressions"), regressions());
+    }
+
+    private static void write(Path dir, Map<String, byte[]> files) throws IOException {
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            Path f = dir.resolve(e.getKey());
             Files.createDirectories(f.getParent());
             Files.write(f, e.getValue());
         }
+    }
+
+    /**
+     * Issue 11's small recipes as regression inputs, each of which must be rejected (the large ones are
+     * generated at test time by HostileModelFilesTest and HostileDataFilesTest instead of being committed).
+     */
+    static Map<String, byte[]> regressions() throws IOException {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("png/truncated-60-bytes.png", java.util.Arrays.copyOf(TestPngs.image(28, 28, 0), 60));
+        byte[] gz = gzip("a,y\n1,2\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] trailing = java.util.Arrays.copyOf(gz, gz.length + 7);
+        System.arraycopy("garbage".getBytes(StandardCharsets.US_ASCII), 0, trailing, gz.length, 7);
+        m.put("gzip/trailing-garbage.gz", trailing);
+        byte[] reserved = gz.clone();
+        reserved[3] |= (byte) 0x80;
+        m.put("gzip/reserved-flag.gz", reserved);
+        try (Sequential mlp = new Sequential(new Flatten(), new Linear(16, 8), new ReLU(), new Linear(8, 3))) {
+            m.put("safetensors/flatten-relu-ignores-weights.safetensors", model(mlp,
+                    "{\"type\":\"Sequential\",\"layers\":[{\"type\":\"Flatten\",\"start_dim\":1,\"end_dim\":-1},{\"type\":\"ReLU\"}]}",
+                    "[1,4,4]"));
+            m.put("safetensors/upsample-2-30.safetensors", model(mlp,
+                    "{\"type\":\"Sequential\",\"layers\":[{\"type\":\"Upsample\",\"scale_factor\":1073741824}]}", "[1,4,4]"));
+            m.put("safetensors/linear-46341.safetensors", model(mlp,
+                    "{\"type\":\"Sequential\",\"layers\":[{\"type\":\"Linear\",\"in\":46341,\"out\":46341}]}", "[46341]"));
+        }
+        StringBuilder relus = new StringBuilder("[1,4,4]\n{\"type\":\"Sequential\",\"layers\":[");
+        for (int i = 0; i < 10_001; i++) {
+            relus.append(i == 0 ? "" : ",").append("{\"type\":\"ReLU\"}");
+        }
+        m.put("modelspec/10001-relus.json", relus.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+        m.put("modelspec/conv-100000.json", ("[100000,3,3]\n{\"type\":\"Sequential\",\"layers\":[{\"type\":\"Conv2d\","
+                + "\"in\":100000,\"out\":100000,\"kernel\":[3,3],\"stride\":[1,1],\"padding\":[0,0]}]}").getBytes(StandardCharsets.UTF_8));
+        return m;
     }
 
     static Map<String, byte[]> all() throws IOException {
@@ -57,7 +95,10 @@ final class FuzzSeeds {
         }
         try (Tensor a = Tensor.of(new float[]{1, 2, 3, 4, 5, 6}, 2, 3); Tensor b = Tensor.of(new float[]{0.5f}, 1)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            SafeTensors.write(java.nio.channels.Channels.newChannel(out), Map.of("a", a, "b", b), Map.of("format", "pt"));
+            Map<String, Tensor> ab = new LinkedHashMap<>();
+            ab.put("a", a);
+            ab.put("b", b);
+            SafeTensors.write(java.nio.channels.Channels.newChannel(out), ab, Map.of("format", "pt"));
             m.put("safetensors/plain.safetensors", out.toByteArray());
         }
         m.put("modelspec/lenet.json", ("[1,28,28]\n" + ModelSpec.toJson(dev.isthmus.models.CourseModels.lenet5(10, 1)))
@@ -88,8 +129,13 @@ final class FuzzSeeds {
     }
 
     private static byte[] model(Layer net, String inputShape) throws IOException {
+        return model(net, ModelSpec.toJson(net), inputShape);
+    }
+
+    /** {@code net}'s weights under the architecture {@code arch} (which may not be {@code net}'s). */
+    private static byte[] model(Layer net, String arch, String inputShape) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(ModelSpec.METADATA_KEY, ModelSpec.toJson(net));
+        meta.put(ModelSpec.METADATA_KEY, arch);
         meta.put(ModelSpec.INPUT_SHAPE_KEY, inputShape);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SafeTensors.write(java.nio.channels.Channels.newChannel(out), net.stateDict(), meta);
