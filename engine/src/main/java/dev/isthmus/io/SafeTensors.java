@@ -9,7 +9,6 @@ import dev.isthmus.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -82,10 +81,6 @@ public final class SafeTensors {
         }
     }
 
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32_NATIVE = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Bytes converted per write call when saving: bounds the staging buffer, whatever the tensor size. */
     private static final int WRITE_CHUNK = 1 << 20;
@@ -285,7 +280,7 @@ public final class SafeTensors {
                     int m = (int) Math.min(perChunk, n - i);
                     // Copying between layouts of different byte order swaps bytes: the file is little-endian
                     // whatever the platform.
-                    MemorySegment.copy(src, F32_NATIVE, i * Float.BYTES, staging, F32_LE, 0, m);
+                    MemorySegment.copy(src, TensorDecoding.F32_NATIVE, i * Float.BYTES, staging, TensorDecoding.F32_LE, 0, m);
                     writeFully(out, staging.asSlice(0, (long) m * Float.BYTES).asByteBuffer());
                 }
                 total += n * Float.BYTES;
@@ -320,7 +315,7 @@ public final class SafeTensors {
                 for (Entry e : h.entries()) {
                     Tensor t = Tensor.zeros(e.shape);
                     out.put(e.name(), t);
-                    decode(file, e, data, t.segment());
+                    TensorDecoding.decode(file, e, data, t.segment());
                 }
             } catch (IOException | RuntimeException | Error err) {
                 out.values().forEach(Tensor::close);
@@ -375,7 +370,7 @@ public final class SafeTensors {
             for (Map.Entry<String, Tensor> m : target.entrySet()) {
                 Entry e = byName.get(m.getKey());
                 if (e != null) {
-                    decode(file, e, data, m.getValue().segment());
+                    TensorDecoding.decode(file, e, data, m.getValue().segment());
                 }
             }
             return new LoadReport(missing, unexpected, h.metadata());
@@ -388,33 +383,4 @@ public final class SafeTensors {
                 : ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart(), bytes, arena);
     }
 
-    /** Converts one tensor's bytes from the mapped data section into float32 at {@code dst}. */
-    static void decode(Path file, Entry e, MemorySegment data, MemorySegment dst) throws IOException {
-        long n = e.numel();
-        MemorySegment src = data.asSlice(e.begin(), e.end() - e.begin());
-        try {
-            switch (e.dtype()) {
-                case F32 -> MemorySegment.copy(src, F32_LE, 0, dst, F32_NATIVE, 0, n);
-                case F16 -> {
-                    for (long i = 0; i < n; i++) {
-                        dst.setAtIndex(F32_NATIVE, i, Float.float16ToFloat(src.getAtIndex(I16_LE, i)));
-                    }
-                }
-                case BF16 -> {
-                    for (long i = 0; i < n; i++) {
-                        dst.setAtIndex(F32_NATIVE, i, Float.intBitsToFloat((src.getAtIndex(I16_LE, i) & 0xFFFF) << 16));
-                    }
-                }
-                case F64 -> {
-                    for (long i = 0; i < n; i++) {
-                        dst.setAtIndex(F32_NATIVE, i, (float) src.getAtIndex(F64_LE, i));
-                    }
-                }
-            }
-        } catch (InternalError fault) {
-            // The JVM turns a fault on a mapped page (the file was truncated by someone else while we read
-            // it) into an InternalError instead of crashing; report it as the I/O problem it is.
-            throw new IOException(file + ": the file changed while tensor '" + SafeTensorsHeader.abbreviate(e.name()) + "' was being read", fault);
-        }
-    }
 }

@@ -212,7 +212,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null && !Files.isRegularFile(resume)) {
             throw new CliException("checkpoint to resume not found: " + resume);
         }
-        prepareRunDirectory(dir);
+        Usage.runDirectory(dir);
 
         if (model == ModelKind.CALCULATOR) {
             if (normalize != null) {
@@ -235,21 +235,6 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("data: " + d.description());
             boolean aug = augment != null ? augment : model == ModelKind.ALEXNET_SMALL;
             return run(net, new CrossEntropyLoss(), d.train(), d.val(), d.test(), d, null, meta, dir, ep, b, rate, aug);
-        }
-    }
-
-    /** Creates the run directory before any work, so an unusable --out fails at once with what the system said. */
-    private static void prepareRunDirectory(Path dir) {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new CliException("the run directory " + dir + " exists and is not a directory");
-        }
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException | SecurityException e) {
-            throw new CliException("cannot create the run directory " + dir + ": " + IsthmusCli.reason(e), e);
-        }
-        if (!Files.isWritable(dir)) {
-            throw new CliException("the run directory " + dir + " is not writable");
         }
     }
 
