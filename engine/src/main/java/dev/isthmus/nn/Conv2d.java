@@ -1,9 +1,11 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.ChannelsLastConv;
-import dev.isthmus.kernel.DirectConv;
+import dev.isthmus.kernel.conv.ChannelsLastConv;
+import dev.isthmus.kernel.conv.DirectConv;
+import dev.isthmus.kernel.conv.DirectPlan;
 import dev.isthmus.kernel.Gemm;
-import dev.isthmus.kernel.Im2col;
+import dev.isthmus.kernel.Window;
+import dev.isthmus.kernel.conv.Im2col;
 import dev.isthmus.kernel.PlaneOps;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
@@ -226,7 +228,7 @@ public class Conv2d extends Layer {
             throw shapeError("[N, " + in + ", H, W] with " + bound + " after padding", s,
                     "the " + kernel + " must fit the input padded by " + pad);
         }
-        return new int[]{s[0], out, Im2col.outSize(s[2], kh, sh, ph), Im2col.outSize(s[3], kw, sw, pw)};
+        return new int[]{s[0], out, Window.outSize(s[2], kh, sh, ph), Window.outSize(s[3], kw, sw, pw)};
     }
 
     /**
@@ -285,7 +287,7 @@ public class Conv2d extends Layer {
         // Direct-path layout of the current geometry and the per-worker sizes of its buffers; forwardLast says
         // whether the forward pass and dW run channels-last (more than one vector of output channels) or on the
         // wide grid.
-        private DirectConv.Plan fwdPlan;
+        private DirectPlan fwdPlan;
         private boolean forwardLast;
         private long padSize, wideOutSize, outLastSize, wideGradSize, gradLastSize, partialSize, padDxSize;
         private MemorySegment padSeg, wideOutSeg, outLastSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg;
@@ -480,7 +482,7 @@ public class Conv2d extends Layer {
                 return;
             }
             int workers = Math.max(1, Math.min(geometryThreads, n));
-            DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
+            DirectPlan f = new DirectPlan(in, h, w, kh, kw, ph, pw);
             forwardLast = ChannelsLastConv.fits(out);
             padSize = f.paddedSize;
             wideOutSize = forwardLast ? 0 : (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
@@ -584,7 +586,7 @@ public class Conv2d extends Layer {
         // ------------------------------------------------------------------ direct algorithm (per image)
 
         private void forwardDirect(int start, int end, int worker) {
-            DirectConv.Plan f = fwdPlan;
+            DirectPlan f = fwdPlan;
             long xp = worker * padSize;
             MemorySegment b = bias == null ? null : bias.data().segment();
             for (int i = start; i < end; i++) {
@@ -603,7 +605,7 @@ public class Conv2d extends Layer {
         }
 
         private void backwardDirect(int start, int end, int worker) {
-            DirectConv.Plan f = fwdPlan;
+            DirectPlan f = fwdPlan;
             MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
             long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
             MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;

@@ -1,6 +1,6 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
+import dev.isthmus.kernel.pool.PoolPhases;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
@@ -150,7 +150,7 @@ abstract class Pool2d extends Layer {
             s.w = shape[3];
             s.oh = o[2];
             s.ow = o[3];
-            s.scratchSize = Pooling.scratchSize(s.h, s.w, sh, sw, ph, pw);
+            s.scratchSize = PoolPhases.scratchSize(s.h, s.w, sh, sw, ph, pw);
             int workers = Math.max(1, Math.min(threads, shape[0] * shape[1]));
             s.scratchSeg = s.scratch.get(workers, Math.toIntExact(s.scratchSize)).segment();
             s.inShape = shape;
