@@ -33,6 +33,9 @@ import java.util.Objects;
  * seed and the epoch or step, so the same seed, data and thread settings give bit-identical weights, and a
  * run resumed from a checkpoint ends exactly where the uninterrupted run does.
  *
+ * <p>Ownership: the trainer frees what it allocates (the best-weights copy of early stopping) at the end of
+ * {@link #fit} and in {@link #close()}; the model, loss, optimizer and loaders stay the caller's to close.
+ *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3))
  *         .epochs(10).classification(10).earlyStopping(EarlyStopping.onValidationLoss(3))
@@ -40,7 +43,7 @@ import java.util.Objects;
  * History h = trainer.fit(trainLoader, valLoader);
  * }</pre>
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
 
     /** What the model predicts, which decides the validation metrics. */
     public enum Task { CLASSIFICATION, REGRESSION, OTHER }
@@ -149,8 +152,22 @@ public final class Trainer {
         if (earlyStopping != null && bestWeights != null) {
             model.parameters().data().copyFrom(bestWeights);
         }
+        freeBestWeights();
         listener.onTrainEnd();
         return history;
+    }
+
+    /** Frees the trainer's own buffers (idempotent); the model, optimizer and loaders are not touched. */
+    @Override
+    public void close() {
+        freeBestWeights();
+    }
+
+    private void freeBestWeights() {
+        if (bestWeights != null) {
+            bestWeights.close();
+            bestWeights = null;
+        }
     }
 
     private EpochRecord trainEpoch(int epoch, DataLoader train, DataLoader val) {
