@@ -60,6 +60,7 @@ public final class Trainer implements AutoCloseable {
     private final int classes;
     private final TrainingListener listener;
     private final Path checkpoint;
+    private final Path historyFile;
     private final long seed;
     private final List<Stochastic> stochastic = new ArrayList<>();
     private final Map<String, String> architecture;
@@ -88,6 +89,7 @@ public final class Trainer implements AutoCloseable {
         this.classes = b.classes;
         this.listener = b.listener;
         this.checkpoint = b.checkpoint;
+        this.historyFile = b.historyFile != null || b.checkpoint == null ? b.historyFile : defaultHistoryFile(b.checkpoint);
         this.seed = b.seed;
         this.architecture = b.architecture;
         collectStochastic(model);
@@ -321,6 +323,17 @@ public final class Trainer implements AutoCloseable {
         return architecture;
     }
 
+    /** Where the checkpoint's history is written each epoch. */
+    Path historyFile() {
+        return historyFile;
+    }
+
+    private static Path defaultHistoryFile(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return checkpoint.resolveSibling(stem + ".history.json");
+    }
+
     EarlyStopping earlyStopping() {
         return earlyStopping;
     }
@@ -372,6 +385,7 @@ public final class Trainer implements AutoCloseable {
         private int classes;
         private TrainingListener listener = TrainingListener.of();
         private Path checkpoint;
+        private Path historyFile;
         private long seed;
         private Map<String, String> architecture = Map.of();
 
@@ -441,9 +455,22 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** Write a training checkpoint (atomically) to {@code file} after every epoch. */
+        /**
+         * Write a training checkpoint (atomically) to {@code file} after every epoch, and the history beside it
+         * ({@code <name>.history.json}, or the file given to {@link #historyFile}).
+         */
         public Builder checkpoint(Path file) {
             this.checkpoint = file;
+            return this;
+        }
+
+        /** Where checkpoints keep the history, {@code .json} or {@code .csv} (e.g. the run's {@code history.json}). */
+        public Builder historyFile(Path file) {
+            String n = file.getFileName().toString();
+            if (!n.endsWith(".json") && !n.endsWith(".csv")) {
+                throw new IllegalArgumentException("history file must end in .json or .csv, got " + file);
+            }
+            this.historyFile = file;
             return this;
         }
 
