@@ -66,9 +66,9 @@ public final class NativeMemory {
         return LEAKED_BYTES.get();
     }
 
-    /** For tests: the next unclosed allocation is reported again. */
-    static void resetReports() {
-        REPORTED.set(false);
+    /** For tests: the next unclosed allocation is reported again ({@code again}) or not at all. */
+    static void resetReports(boolean again) {
+        REPORTED.set(!again);
         REPORTED_SITES.clear();
     }
 

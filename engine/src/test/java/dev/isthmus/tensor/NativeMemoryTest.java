@@ -29,14 +29,14 @@ class NativeMemoryTest {
         savedReporter = NativeMemory.reporter;
         savedDebug = NativeMemory.debug;
         NativeMemory.reporter = reports::add;
-        NativeMemory.resetReports();
+        NativeMemory.resetReports(true);
     }
 
     @AfterEach
     void restoreReporter() {
         NativeMemory.reporter = savedReporter;
         NativeMemory.debug = savedDebug;
-        NativeMemory.resetReports();
+        NativeMemory.resetReports(false);   // the JVM's one warning has been given
     }
 
     @Test
