@@ -22,6 +22,7 @@ import dev.isthmus.onnx.proto.Onnx.GraphProto;
 import dev.isthmus.onnx.proto.Onnx.ModelProto;
 import dev.isthmus.onnx.proto.Onnx.NodeProto;
 import dev.isthmus.onnx.proto.Onnx.OperatorSetIdProto;
+import dev.isthmus.onnx.proto.Onnx.StringStringEntryProto;
 import dev.isthmus.onnx.proto.Onnx.TensorProto;
 import dev.isthmus.onnx.proto.Onnx.TensorShapeProto;
 import dev.isthmus.onnx.proto.Onnx.TypeProto;
@@ -37,6 +38,8 @@ import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes a {@link Sequential} of supported layers as an ONNX model (opset 13, IR version 7) that ONNX Runtime
@@ -60,7 +63,19 @@ public final class OnnxExporter {
 
     /** Writes {@code model}, whose input is one sample of {@code sampleShape} plus the batch, to {@code file} (atomically). */
     public static void export(Layer model, int[] sampleShape, Path file) throws IOException {
-        ModelProto m = toProto(model, sampleShape);
+        export(model, sampleShape, Map.of(), file);
+    }
+
+    /**
+     * As {@link #export(Layer, int[], Path)}, with {@code metadata} (e.g. an Isthmus model file's class names and
+     * scalers) stored as the model's {@code metadata_props}, which the importer hands back.
+     */
+    public static void export(Layer model, int[] sampleShape, Map<String, String> metadata, Path file) throws IOException {
+        ModelProto.Builder b = toProto(model, sampleShape).toBuilder();
+        for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
+            b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+        }
+        ModelProto m = b.build();
         AtomicFiles.write(file, ch -> {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
             m.writeTo(out);

@@ -6,6 +6,7 @@ import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.onnx.proto.Onnx.ModelProto;
 import dev.isthmus.onnx.proto.Onnx.OperatorSetIdProto;
+import dev.isthmus.onnx.proto.Onnx.StringStringEntryProto;
 import dev.isthmus.onnx.proto.Onnx.TensorShapeProto;
 import dev.isthmus.onnx.proto.Onnx.TypeProto;
 import dev.isthmus.onnx.proto.Onnx.ValueInfoProto;
@@ -31,11 +32,15 @@ public final class OnnxImporter {
     /** Bounds on one sample's input shape (from the graph input), so the shape walk cannot overflow. */
     static final int MAX_DIM = 1 << 24;
     static final long MAX_SAMPLE = 1L << 28;
+    static final int MAX_METADATA = 1024;
 
     private OnnxImporter() {
     }
 
-    /** The model in {@code file}, its one-sample input shape and metadata (architecture, input shape, producer). */
+    /**
+     * The model in {@code file}, its one-sample input shape and metadata: the file's {@code metadata_props},
+     * then the architecture and input shape under {@link ModelSpec}'s keys, the producer and the opset.
+     */
     public static LoadedModel read(Path file) throws IOException {
         return read(ModelReader.read(file));
     }
@@ -57,6 +62,12 @@ public final class OnnxImporter {
             checkOutput(chain.output, out);
             model.eval();
             Map<String, String> meta = new LinkedHashMap<>();
+            if (m.getMetadataPropsCount() > MAX_METADATA) {
+                throw new OnnxFormatException("the model has " + m.getMetadataPropsCount() + " metadata entries, more than " + MAX_METADATA);
+            }
+            for (StringStringEntryProto e : m.getMetadataPropsList()) {
+                meta.put(e.getKey(), e.getValue());
+            }
             meta.put("format", "pt");
             meta.put(ModelSpec.METADATA_KEY, ModelSpec.toJson(model));
             meta.put(ModelSpec.INPUT_SHAPE_KEY, Arrays.toString(sample).replace(" ", ""));
