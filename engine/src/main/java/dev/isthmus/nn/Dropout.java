@@ -148,7 +148,7 @@ public class Dropout extends Layer implements Stochastic {
         if (s.lastOutput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!Elementwise.sameShape(dy, s.lastOutput)) {
+        if (!dy.sameShape(s.lastOutput)) {
             throw shapeError("gradient " + s.lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         if (!inputGradNeeded()) {

@@ -89,22 +89,9 @@ abstract class Elementwise extends Layer {
         if (s.lastInput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!sameShape(dy, s.lastOutput)) {
+        if (!dy.sameShape(s.lastOutput)) {
             throw shapeError("gradient " + s.lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         return s.lastInput;
-    }
-
-    /** Shape equality without copying shape arrays. */
-    static boolean sameShape(Tensor a, Tensor b) {
-        if (a.rank() != b.rank()) {
-            return false;
-        }
-        for (int i = 0; i < a.rank(); i++) {
-            if (a.dim(i) != b.dim(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }
