@@ -112,7 +112,9 @@ public final class NativeMemory {
             }
             StringBuilder stack = new StringBuilder();
             for (StackTraceElement e : site.getStackTrace()) {
-                stack.append("\n\tat ").append(e);
+                if (!e.getClassName().startsWith(NativeMemory.class.getName())) {
+                    stack.append("\n\tat ").append(e);
+                }
             }
             if (REPORTED_SITES.add(stack.toString())) {
                 reporter.accept(String.format(Locale.ROOT, "[isthmus] WARNING: %s (%,d bytes off-heap) was never closed; "
