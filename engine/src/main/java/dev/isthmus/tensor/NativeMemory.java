@@ -112,7 +112,8 @@ public final class NativeMemory {
             }
             StringBuilder stack = new StringBuilder();
             for (StackTraceElement e : site.getStackTrace()) {
-                if (!e.getClassName().startsWith(NativeMemory.class.getName())) {
+                String c = e.getClassName();
+                if (!c.equals(NativeMemory.class.getName()) && !c.startsWith(NativeMemory.class.getName() + "$")) {
                     stack.append("\n\tat ").append(e);
                 }
             }
