@@ -39,7 +39,7 @@ public abstract class Optimizer implements AutoCloseable {
     private final Map<String, Tensor> buffers;
     private final BlockPlan plan;
     private final FlatLoop loop = new FlatLoop();
-    private final FlatLoop.Body body = this::update;
+    private final FlatLoop.Body body = (from, to, decay) -> update(from, to, decay, vectors());
     private double lr;
     private long step;
 
@@ -73,8 +73,11 @@ public abstract class Optimizer implements AutoCloseable {
     /** Computes this step's scalar coefficients (in double, rounded to float once, as ATen does). */
     abstract void prepare(long step);
 
-    /** Updates the block {@code [from, to)}; {@code decay} is false where weight decay is exempted. */
-    abstract double update(long from, long to, boolean decay);
+    /**
+     * Updates the block {@code [from, to)}; {@code decay} is false where weight decay is exempted; {@code vec}
+     * false runs the scalar loop only (it gives the same bits as the vector loop).
+     */
+    abstract double update(long from, long to, boolean decay, boolean vec);
 
     /** Hyper-parameters by PyTorch's param_group names (booleans as 0/1), for {@link #state()} and {@link #describe()}. */
     abstract Map<String, Double> hyper();

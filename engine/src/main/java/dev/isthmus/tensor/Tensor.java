@@ -262,6 +262,11 @@ public final class Tensor implements AutoCloseable {
         return shape.length;
     }
 
+    /** Whether {@code other} has this tensor's shape (compared in place: {@link #shape()} would copy). */
+    public boolean sameShape(Tensor other) {
+        return java.util.Arrays.equals(shape, other.shape);
+    }
+
     public long size() {
         return size;
     }
