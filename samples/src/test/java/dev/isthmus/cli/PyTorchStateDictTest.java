@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.infer.Predictor;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.ModelSpec;
@@ -53,6 +54,19 @@ class PyTorchStateDictTest {
             assertEquals(61_706, m.model().parameterCount());
             assertTrue(m.metadata().get(ModelSpec.METADATA_KEY).contains("Conv2d"));
             assertLogits(io.get("logits"), m.model().forward(io.get("input")).toArray());
+        }
+    }
+
+    @Test
+    void thePredictorLoadsTheSameStateDictWithAModelSpec() throws Exception {
+        ModelSpec spec;
+        try (Sequential lenet = CourseModels.lenet5(10, 0)) {
+            spec = ModelSpec.of(lenet, 1, 28, 28);
+        }
+        try (Predictor p = Predictor.load(fixture("lenet5_state_dict.safetensors"), spec);
+             SafeTensors.Contents io = SafeTensors.load(fixture("lenet5_io.safetensors"))) {
+            Tensor x = io.get("input");
+            assertLogits(io.get("logits"), p.predict(x.toArray(), x.dim(0)));
         }
     }
 
