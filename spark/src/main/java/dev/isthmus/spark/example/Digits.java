@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -22,10 +23,12 @@ import java.util.List;
  * not depend on the samples), as arrays and as a DataFrame {@code id: long, features: array<float> (784 pixels in
  * [0, 1], row-major 1x28x28), label: int}.
  *
+ * @param source the directory of the IDX pair
+ * @param from   the index in the pair of the first digit here
  * @param images one 784-float array per digit
  * @param labels the digits' classes, 0 to 9
  */
-public record Digits(float[][] images, int[] labels) {
+public record Digits(Path source, int from, float[][] images, int[] labels) {
     /** The bundled 10,000-digit subset, relative to the repository root. */
     public static final Path BUNDLED = Path.of("samples/src/main/resources/dev/isthmus/samples/data/mnist-subset");
     public static final int[] SHAPE = {1, 28, 28};
@@ -53,7 +56,7 @@ public record Digits(float[][] images, int[] labels) {
             for (int i = 0; i < n; i++) {
                 images[i] = Arrays.copyOfRange(all, i * 784, (i + 1) * 784);
             }
-            return new Digits(images, Arrays.copyOf(y, n));
+            return new Digits(dir, 0, images, Arrays.copyOf(y, n));
         }
     }
 
@@ -63,7 +66,7 @@ public record Digits(float[][] images, int[] labels) {
 
     /** Digits {@code [from, to)}. */
     public Digits slice(int from, int to) {
-        return new Digits(Arrays.copyOfRange(images, from, to), Arrays.copyOfRange(labels, from, to));
+        return new Digits(source, this.from + from, Arrays.copyOfRange(images, from, to), Arrays.copyOfRange(labels, from, to));
     }
 
     /** All pixels in one array, digit after digit ({@code [N, 1, 28, 28]}). */
@@ -75,13 +78,27 @@ public record Digits(float[][] images, int[] labels) {
         return out;
     }
 
-    /** The digits in order as a DataFrame of {@code partitions} contiguous partitions. */
+    /**
+     * These digits in order as a DataFrame of {@code partitions} contiguous partitions. Each task reads its
+     * range from the IDX files (the path must be readable where the tasks run, as with any file source), so the
+     * tasks carry a path and two numbers rather than the pixels.
+     */
     public Dataset<Row> toDataFrame(SparkSession spark, int partitions) {
-        List<Row> rows = new ArrayList<>(size());
-        for (int i = 0; i < size(); i++) {
-            rows.add(RowFactory.create((long) i, images[i], labels[i]));
+        List<int[]> ranges = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            ranges.add(new int[] {from + (int) ((long) size() * p / partitions), from + (int) ((long) size() * (p + 1) / partitions)});
         }
+        String dir = source.toAbsolutePath().toString();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        return spark.createDataFrame(sc.parallelize(rows, partitions), SCHEMA);
+        return spark.createDataFrame(sc.parallelize(ranges, partitions).flatMap(r -> rows(Path.of(dir), r[0], r[1])), SCHEMA);
+    }
+
+    private static Iterator<Row> rows(Path dir, int lo, int hi) throws IOException {
+        Digits d = read(dir, hi).slice(lo, hi);
+        List<Row> rows = new ArrayList<>(d.size());
+        for (int i = 0; i < d.size(); i++) {
+            rows.add(RowFactory.create((long) (lo + i), d.images[i], d.labels[i]));
+        }
+        return rows.iterator();
     }
 }
