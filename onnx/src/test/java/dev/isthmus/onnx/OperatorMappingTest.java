@@ -123,6 +123,17 @@ class OperatorMappingTest {
     }
 
     @Test
+    void anUpsampleChainCannotBlowUpTheActivations() {
+        TestGraph g = new TestGraph(13, 4, 256, 256);
+        for (int i = 0; i < 3; i++) {
+            g.init("s" + i, new float[]{1, 1, 64, 64}, 4).node("Resize", in("", "s" + i), of("coordinate_transformation_mode", "asymmetric"),
+                    of("nearest_mode", "floor"));
+        }
+        String msg = refusal(g);
+        assertTrue(msg.contains("node 'resize0'") && msg.contains("values per sample"), msg);
+    }
+
+    @Test
     void theDeclaredOutputShapeMustMatch() {
         TestGraph g = new TestGraph(13, 3).init("B", new float[6], 2, 3).node("Gemm", in("B"), of("transB", 1));
         ModelProto m = g.build();
