@@ -59,7 +59,8 @@ public final class Pooling {
 
     /**
      * Max pooling of {@code planes} planes {@code [h, w]} at {@code xOff} into planes {@code [oh, ow]} at
-     * {@code yOff}, with each winner's index inside its input plane written to {@code argmax[argOff ...]}.
+     * {@code yOff}, with each winner's index inside its input plane written to {@code argmax[argOff ...]}
+     * (none when {@code argmax} is null: an inference pass keeps nothing for backward).
      * {@code scratch} must hold {@link #scratchSize} floats from {@code scratchOff}.
      */
     public static void maxForward(MemorySegment x, long xOff, MemorySegment y, long yOff, int[] argmax, int argOff,
@@ -74,7 +75,7 @@ public final class Pooling {
                            MemorySegment scratch, long scratchOff, boolean vec) {
         int oh = Im2col.outSize(h, kh, sh, ph), ow = Im2col.outSize(w, kw, sw, pw);
         check("max pool", x, xOff, y, yOff, planes, h, w, oh, ow);
-        if (argOff < 0 || argmax.length < argOff + (long) planes * oh * ow) {
+        if (argmax != null && (argOff < 0 || argmax.length < argOff + (long) planes * oh * ow)) {
             throw new IllegalArgumentException("max pool: index buffer of " + argmax.length + " for " + planes + " planes of "
                     + oh + "x" + ow + " at " + argOff);
         }
@@ -122,7 +123,9 @@ public final class Pooling {
                     }
                 }
                 y.setAtIndex(F, yp + (long) oy * ow + ox, max);
-                argmax[ap + oy * ow + ox] = best;
+                if (argmax != null) {
+                    argmax[ap + oy * ow + ox] = best;
+                }
             }
         }
     }
@@ -165,7 +168,9 @@ public final class Pooling {
                     }
                 }
                 best.intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
-                ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
+                if (argmax != null) {
+                    ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
+                }
             }
         }
     }
@@ -541,7 +546,9 @@ public final class Pooling {
             FloatVector i1 = bottom.blend(bottom.add(1f), td);
             VectorMask<Float> t = m1.compare(VectorOperators.GT, m0).or(m1.test(VectorOperators.IS_NAN));
             m0.blend(m1, t).intoMemorySegment(y, yAt, NO);
-            ((IntVector) i0.blend(i1, t).convert(VectorOperators.F2I, 0)).intoArray(argmax, ai);
+            if (argmax != null) {
+                ((IntVector) i0.blend(i1, t).convert(VectorOperators.F2I, 0)).intoArray(argmax, ai);
+            }
         } else {
             FloatVector sum = a.add(b).add(c).add(d);
             (op == PairOp.MEAN ? sum.div(4f) : sum).intoMemorySegment(y, yAt, NO);
@@ -559,7 +566,9 @@ public final class Pooling {
             float m0 = tb ? b : a, m1 = td ? d : c;
             boolean t = m1 > m0 || m1 != m1;
             y.setAtIndex(F, yi, t ? m1 : m0);
-            argmax[ai] = t ? top + w + (td ? 1 : 0) : top + (tb ? 1 : 0);
+            if (argmax != null) {
+                argmax[ai] = t ? top + w + (td ? 1 : 0) : top + (tb ? 1 : 0);
+            }
         } else {
             float sum = a + b + c + d;
             y.setAtIndex(F, yi, op == PairOp.MEAN ? sum / 4f : sum);

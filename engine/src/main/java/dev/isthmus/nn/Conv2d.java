@@ -72,56 +72,11 @@ public class Conv2d extends Layer {
     private final Parameter weight;
     private final Parameter bias;
 
-    private final TensorBuffer output = new TensorBuffer();
-    private final TensorBuffer gradInput = new TensorBuffer();
-    private final TensorBuffer columns = new TensorBuffer();
-    private final TensorBuffer wide = new TensorBuffer();
-    private final TensorBuffer partialW = new TensorBuffer();
-    private final TensorBuffer partialB = new TensorBuffer();
-    private final TensorBuffer scratch = new TensorBuffer();
-    private final TensorBuffer padded = new TensorBuffer();
-    private final TensorBuffer wideOut = new TensorBuffer();
-    private final TensorBuffer wideGrad = new TensorBuffer();
-    private final TensorBuffer gradLast = new TensorBuffer();
-    private final TensorBuffer outLast = new TensorBuffer();
-    private final TensorBuffer packedLast = new TensorBuffer();
-    private final TensorBuffer paddedDx = new TensorBuffer();
-    private final TensorBuffer gradPartials = new TensorBuffer();
-    private final TensorBuffer packedW = new TensorBuffer();
-    private final TensorBuffer packedDx = new TensorBuffer();
-
     private Strategy strategy = Strategy.AUTO;
-    private Strategy used;
     private Algorithm algorithm = Algorithm.AUTO;
-    private boolean directUsed;
-    // Direct-path layout of the current geometry and the per-worker sizes of its buffers; forwardLast says
-    // whether the forward pass and dW run channels-last (more than one vector of output channels) or on the
-    // wide grid.
-    private DirectConv.Plan fwdPlan;
-    private boolean forwardLast;
-    private long padSize, wideOutSize, outLastSize, wideGradSize, gradLastSize, partialSize, padDxSize;
-    private MemorySegment padSeg, wideOutSeg, outLastSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg;
-    private MemorySegment packSeg, packLastSeg, packDxSeg;
-    private boolean columnsHoldInput;
-    private Tensor input;
-
-    // State of the current pass, read by the parallel tasks below (created once, so a step allocates nothing).
-    private int n, h, w, oh, ow, p;
-    private long inImage, outImage, colSize, scratchSize;
-    private int[] inShape, outShape, perImageColumns, batchColumns, wideShape, partialWShape, partialBShape;
-    private int geometryThreads;
-    private MemorySegment scratchSeg;
-    private MemorySegment xSeg, ySeg, dySeg, dxSeg, colSeg, wideSeg, partWSeg, partBSeg;
-    private boolean needDx;
-    private boolean[] ran = new boolean[0];
-    private final ThreadPool.RangeTask forwardImages = this::forwardImages;
-    private final ThreadPool.RangeTask forwardDirect = this::forwardDirect;
-    private final ThreadPool.RangeTask backwardDirect = this::backwardDirect;
-    private final ThreadPool.RangeTask backwardImages = this::backwardImages;
-    private final ThreadPool.RangeTask gatherColumns = this::gatherColumns;
-    private final ThreadPool.RangeTask scatterOutput = this::scatterOutput;
-    private final ThreadPool.RangeTask gatherGradient = this::gatherGradient;
-    private final ThreadPool.RangeTask scatterGradInput = this::scatterGradInput;
+    /** What the last forward ran with, in any state (diagnostics and tests). */
+    private volatile Strategy lastUsed;
+    private volatile boolean lastDirect;
 
     /** Square kernel, stride 1, no padding, with bias. */
     public Conv2d(int in, int out, int kernel) {
@@ -204,7 +159,7 @@ public class Conv2d extends Layer {
 
     /** The strategy the last forward pass ran with (null before the first). */
     public Strategy lastStrategy() {
-        return used;
+        return lastUsed;
     }
 
     /** Forces how each image's product is computed (benchmarks, tests); {@link Algorithm#AUTO} by default. */
@@ -217,7 +172,7 @@ public class Conv2d extends Layer {
 
     /** The algorithm the last forward pass ran with (null before the first). */
     public Algorithm lastAlgorithm() {
-        return used == null ? null : directUsed ? Algorithm.DIRECT : Algorithm.IM2COL;
+        return lastUsed == null ? null : lastDirect ? Algorithm.DIRECT : Algorithm.IM2COL;
     }
 
     private boolean directPossible() {
@@ -293,373 +248,441 @@ public class Conv2d extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        setGeometry(x);
-        Tensor y = output.get(outShape);
-        xSeg = x.segment();
-        ySeg = y.segment();
-        directUsed = chooseAlgorithm(strategy);
-        used = directUsed ? Strategy.PER_IMAGE : chooseStrategy(n, geometryThreads);
-        if (directUsed) {
-            setDirectGeometry();
-            if (forwardLast) {
-                ChannelsLastConv.pack(weight.data().segment(), out, k, packLastSeg);
-            } else {
-                DirectConv.packWeights(weight.data().segment(), 0, out, k, packSeg);
-            }
-            Engine.get().threads().parallelFor(n, forwardDirect);
-            columnsHoldInput = false;
-        } else if (used == Strategy.PER_IMAGE) {
-            if (!direct) {
-                colSeg = columns.get(perImageColumns).segment();
-            }
-            Engine.get().threads().parallelFor(n, forwardImages);
-            columnsHoldInput = false;
-        } else {
-            checkBatched();
-            colSeg = columns.get(batchColumns).segment();
-            wideSeg = wide.get(wideShape).segment();
-            ThreadPool pool = Engine.get().threads().pool();
-            pool.parallelFor(n, gatherColumns);
-            Engine.get().gemm().sgemm(false, false, out, n * p, k, 1f, weight.data().segment(), 0, k,
-                    colSeg, 0, n * p, 0f, wideSeg, 0, n * p);
-            pool.parallelFor(n, scatterOutput);
-            columnsHoldInput = true;
-        }
-        input = x;
-        xSeg = ySeg = null;
-        return y;
+    public LayerState newState() {
+        return new State();
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
-        if (input == null) {
-            throw new IllegalStateException(describe() + ": backward before forward");
-        }
-        setGeometry(input);
-        if (!dy.hasShape(outShape)) {
-            throw shapeError("gradient " + java.util.Arrays.toString(outShape), dy.shape(), "it must match the last forward output");
-        }
-        needDx = inputGradNeeded();
-        Tensor dx = needDx ? gradInput.get(inShape) : null;
-        xSeg = input.segment();
-        dySeg = dy.segment();
-        dxSeg = needDx ? dx.segment() : null;
-        int active = Math.min(geometryThreads, n);
-        if (active > 1) {
-            partBSeg = bias == null ? null : partialB.get(partialBShape).segment();
-        }
-        if (ran.length < active) {
-            ran = new boolean[active];
-        }
-        java.util.Arrays.fill(ran, false);
-        if (directUsed) {
-            setDirectGeometry();
-            if (active > 1) {
-                partWSeg = partialW.get(partialWShape).segment();
-            }
-            if (needDx) {
-                DirectConv.packForInputGrad(weight.data().segment(), out, fwdPlan, packDxSeg);
-            }
-            Engine.get().threads().parallelFor(n, backwardDirect);
-            for (int wk = 1; wk < active; wk++) {
-                if (ran[wk]) {
-                    PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
-                }
-            }
-        } else if (used == Strategy.PER_IMAGE) {
-            if (!direct) {
-                colSeg = columns.get(perImageColumns).segment();
-            }
-            if (active > 1) {
-                partWSeg = partialW.get(partialWShape).segment();
-            }
-            Engine.get().threads().parallelFor(n, backwardImages);
-            for (int wk = 1; wk < active; wk++) {
-                if (ran[wk]) {
-                    PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
-                }
-            }
-        } else {
-            checkBatched();
-            colSeg = columns.get(batchColumns).segment();
-            wideSeg = wide.get(wideShape).segment();
-            ThreadPool pool = Engine.get().threads().pool();
-            if (!columnsHoldInput) {
-                pool.parallelFor(n, gatherColumns);
-            }
-            pool.parallelFor(n, gatherGradient);
-            Gemm gemm = Engine.get().gemm();
-            int np = n * p;
-            gemm.sgemm(false, true, out, k, np, 1f, wideSeg, 0, np, colSeg, 0, np, 1f, weight.grad().segment(), 0, k);
-            if (needDx) {
-                gemm.sgemm(true, false, k, np, out, 1f, weight.data().segment(), 0, k, wideSeg, 0, np, 0f, colSeg, 0, np);
-                columnsHoldInput = false;
-                pool.parallelFor(n, scatterGradInput);
-            }
-        }
-        if (bias != null) {
-            for (int wk = 1; wk < active; wk++) {
-                if (ran[wk]) {
-                    PlaneOps.add(partBSeg, (long) (wk - 1) * out, bias.grad().segment(), 0, out);
-                }
-            }
-        }
-        xSeg = dySeg = dxSeg = null;
-        return dx;
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        return stateOf(state, State.class).forward(x, keep);
     }
 
-    /**
-     * Validates {@code x} and works out the geometry and buffer shapes of its batch shape; a no-op (and no
-     * allocation) while the shape and the thread count stay the same.
-     */
-    private void setGeometry(Tensor x) {
-        int threads = Engine.get().threads().threads();
-        if (x.hasShape(inShape) && threads == geometryThreads) {
-            return;
-        }
-        int[] shape = x.shape();
-        int[] o = outputShape(shape);
-        n = shape[0];
-        h = shape[2];
-        w = shape[3];
-        oh = o[2];
-        ow = o[3];
-        p = Math.multiplyExact(oh, ow);
-        inImage = (long) in * h * w;
-        outImage = (long) out * p;
-        colSize = (long) k * p;
-        scratchSize = Im2col.scratchSize(in, h, w, sh, sw, ph, pw);
-        if (colSize > Integer.MAX_VALUE || scratchSize > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a column matrix of "
-                    + k + "x" + p + ", more than 2^31 floats");
-        }
-        int workers = Math.max(1, Math.min(threads, n));
-        perImageColumns = new int[]{workers, (int) colSize};
-        long np = (long) n * p;
-        batchColumns = np > Integer.MAX_VALUE ? null : new int[]{k, (int) np};
-        wideShape = np > Integer.MAX_VALUE ? null : new int[]{out, (int) np};
-        partialWShape = new int[]{Math.max(1, workers - 1), out * k};
-        partialBShape = new int[]{Math.max(1, workers - 1), out};
-        scratchSeg = scratchSize == 0 ? null : scratch.get(workers, (int) scratchSize).segment();
-        inShape = shape;
-        outShape = o;
-        geometryThreads = threads;
-        fwdPlan = null;
+    @Override
+    public Tensor backward(Tensor dy, LayerState state) {
+        return stateOf(state, State.class).backward(dy);
     }
 
-    /**
-     * Plan and buffers of the direct path for the current geometry, made on its first use: per worker a
-     * padded image, the wide output, the output gradient on the wide grid (and channels-last), the weight
-     * gradient's partial sums and the padded input gradient. The padding, the thrown-away columns and the
-     * padding channels are zeroed here once; the passes only ever write inside them.
-     */
-    private void setDirectGeometry() {
-        if (fwdPlan != null) {
-            return;
-        }
-        int workers = Math.max(1, Math.min(geometryThreads, n));
-        DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
-        forwardLast = ChannelsLastConv.fits(out);
-        padSize = f.paddedSize;
-        wideOutSize = forwardLast ? 0 : (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
-        outLastSize = forwardLast ? ChannelsLastConv.outputSize(f, out) : 0;
-        wideGradSize = (long) Math.ceilDiv(out, DirectConv.GM) * DirectConv.GM * f.colsPad;
-        gradLastSize = forwardLast ? (long) p * ChannelsLastConv.width(out) : 0;
-        partialSize = forwardLast ? ChannelsLastConv.gradSize(f, out) : DirectConv.partialSize(f, out);
-        padDxSize = DirectConv.inputGradSize(f);
-        padSeg = padded.zeros(workers, checkedInt(padSize)).segment();
-        if (forwardLast) {
-            outLastSeg = outLast.get(workers, checkedInt(outLastSize)).segment();
-            packLastSeg = packedLast.get(checkedInt(ChannelsLastConv.packedSize(f, out))).segment();
-        } else {
-            wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
-            packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
-        }
-        wideGradSeg = wideGrad.zeros(workers, checkedInt(wideGradSize)).segment();
-        gradLastSeg = forwardLast ? gradLast.zeros(workers, checkedInt(gradLastSize)).segment() : null;
-        partialSeg = gradPartials.get(workers, checkedInt(partialSize)).segment();
-        padDxSeg = paddedDx.get(workers, checkedInt(padDxSize)).segment();
-        packDxSeg = packedDx.get(checkedInt(DirectConv.inputGradPackedSize(f, out))).segment();
-        fwdPlan = f;
-    }
+    /** Per-call state: buffers sized once per batch shape, the saved input, and the parallel tasks of a pass. */
+    final class State extends LayerState {
+        private final TensorBuffer output = buffer();
+        private final TensorBuffer gradInput = buffer();
+        private final TensorBuffer columns = buffer();
+        private final TensorBuffer wide = buffer();
+        private final TensorBuffer partialW = buffer();
+        private final TensorBuffer partialB = buffer();
+        private final TensorBuffer scratch = buffer();
+        private final TensorBuffer padded = buffer();
+        private final TensorBuffer wideOut = buffer();
+        private final TensorBuffer wideGrad = buffer();
+        private final TensorBuffer gradLast = buffer();
+        private final TensorBuffer outLast = buffer();
+        private final TensorBuffer packedLast = buffer();
+        private final TensorBuffer paddedDx = buffer();
+        private final TensorBuffer gradPartials = buffer();
+        private final TensorBuffer packedW = buffer();
+        private final TensorBuffer packedDx = buffer();
 
-    private int checkedInt(long size) {
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a direct-path buffer of "
-                    + size + " floats, more than 2^31; use Algorithm.IM2COL");
-        }
-        return (int) size;
-    }
+        // Direct-path layout of the current geometry and the per-worker sizes of its buffers; forwardLast says
+        // whether the forward pass and dW run channels-last (more than one vector of output channels) or on the
+        // wide grid.
+        private DirectConv.Plan fwdPlan;
+        private boolean forwardLast;
+        private long padSize, wideOutSize, outLastSize, wideGradSize, gradLastSize, partialSize, padDxSize;
+        private MemorySegment padSeg, wideOutSeg, outLastSeg, wideGradSeg, gradLastSeg, partialSeg, padDxSeg;
+        private MemorySegment packSeg, packLastSeg, packDxSeg;
+        private Strategy used;
+        private boolean directUsed;
+        private boolean columnsHoldInput;
+        private Tensor input;
 
-    private void checkBatched() {
-        if (batchColumns == null) {
-            throw new IllegalArgumentException(describe() + ": " + n + " images of " + oh + "x" + ow
-                    + " outputs are more columns than one matrix can have; use the PER_IMAGE strategy");
-        }
-    }
+        // State of the current pass, read by the parallel tasks below (created once, so a step allocates nothing).
+        private int n, h, w, oh, ow, p;
+        private long inImage, outImage, colSize, scratchSize;
+        private int[] inShape, outShape, perImageColumns, batchColumns, wideShape, partialWShape, partialBShape;
+        private int geometryThreads;
+        private MemorySegment scratchSeg;
+        private MemorySegment xSeg, ySeg, dySeg, dxSeg, colSeg, wideSeg, partWSeg, partBSeg;
+        private boolean needDx;
+        private boolean[] ran = new boolean[0];
+        private final ThreadPool.RangeTask forwardImages = this::forwardImages;
+        private final ThreadPool.RangeTask forwardDirect = this::forwardDirect;
+        private final ThreadPool.RangeTask backwardDirect = this::backwardDirect;
+        private final ThreadPool.RangeTask backwardImages = this::backwardImages;
+        private final ThreadPool.RangeTask gatherColumns = this::gatherColumns;
+        private final ThreadPool.RangeTask scatterOutput = this::scatterOutput;
+        private final ThreadPool.RangeTask gatherGradient = this::gatherGradient;
+        private final ThreadPool.RangeTask scatterGradInput = this::scatterGradInput;
 
-    // ------------------------------------------------------------------ per-image strategy
-
-    private void forwardImages(int start, int end, int worker) {
-        Gemm gemm = Engine.get().gemm();
-        MemorySegment wt = weight.data().segment();
-        for (int i = start; i < end; i++) {
-            long yOff = i * outImage;
-            MemorySegment b = direct ? xSeg : colSeg;
-            long bOff = direct ? i * inImage : worker * colSize;
-            if (!direct) {
-                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
-            }
-            // The bias is written first and the GEMM adds onto it (beta = 1): that write replaces the zeroing
-            // sweep BLAS makes for beta = 0, so the bias costs no pass of its own over the output.
-            float beta = 0f;
-            if (bias != null) {
-                PlaneOps.fillPlanes(ySeg, yOff, out, p, bias.data().segment());
-                beta = 1f;
-            }
-            gemm.sgemm(false, false, out, p, k, 1f, wt, 0, k, b, bOff, p, beta, ySeg, yOff, p);
-        }
-    }
-
-    private void backwardImages(int start, int end, int worker) {
-        Gemm gemm = Engine.get().gemm();
-        MemorySegment wt = weight.data().segment();
-        MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
-        long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
-        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
-        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
-        ran[worker] = true;
-        if (worker > 0) {
-            PlaneOps.zero(partWSeg, dwOff, (long) out * k);
-            if (db != null) {
-                PlaneOps.zero(db, dbOff, out);
-            }
-        }
-        for (int i = start; i < end; i++) {
-            long dyOff = i * outImage;
-            MemorySegment b = direct ? xSeg : colSeg;
-            long bOff = direct ? i * inImage : worker * colSize;
-            if (!direct) {
-                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
-            }
-            // dW[O, K] += dY_i[O, P] col_i^T[P, K]
-            gemm.sgemm(false, true, out, k, p, 1f, dySeg, dyOff, p, b, bOff, p, 1f, dw, dwOff, k);
-            if (db != null) {
-                PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
-            }
-            if (needDx) {
-                // dcol_i[K, P] = W^T[K, O] dY_i[O, P], then summed back onto the image (col2im)
-                if (direct) {
-                    gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, dxSeg, i * inImage, p);
+        Tensor forward(Tensor x, boolean keep) {
+            setGeometry(x);
+            Tensor y = output.get(outShape);
+            xSeg = x.segment();
+            ySeg = y.segment();
+            directUsed = chooseAlgorithm(strategy);
+            used = directUsed ? Strategy.PER_IMAGE : chooseStrategy(n, geometryThreads);
+            lastUsed = used;
+            lastDirect = directUsed;
+            if (directUsed) {
+                setDirectGeometry();
+                if (forwardLast) {
+                    ChannelsLastConv.pack(weight.data().segment(), out, k, packLastSeg);
                 } else {
-                    gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, colSeg, bOff, p);
-                    Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage, scratchSeg, worker * scratchSize);
+                    DirectConv.packWeights(weight.data().segment(), 0, out, k, packSeg);
+                }
+                Engine.get().threads().parallelFor(n, forwardDirect);
+                columnsHoldInput = false;
+            } else if (used == Strategy.PER_IMAGE) {
+                if (!direct) {
+                    colSeg = columns.get(perImageColumns).segment();
+                }
+                Engine.get().threads().parallelFor(n, forwardImages);
+                columnsHoldInput = false;
+            } else {
+                checkBatched();
+                colSeg = columns.get(batchColumns).segment();
+                wideSeg = wide.get(wideShape).segment();
+                ThreadPool pool = Engine.get().threads().pool();
+                pool.parallelFor(n, gatherColumns);
+                Engine.get().gemm().sgemm(false, false, out, n * p, k, 1f, weight.data().segment(), 0, k,
+                        colSeg, 0, n * p, 0f, wideSeg, 0, n * p);
+                pool.parallelFor(n, scatterOutput);
+                columnsHoldInput = true;
+            }
+            input = keep ? x : null;
+            xSeg = ySeg = null;
+            return y;
+        }
+
+        Tensor backward(Tensor dy) {
+            if (input == null) {
+                throw new IllegalStateException(describe() + ": backward before forward");
+            }
+            setGeometry(input);
+            if (!dy.hasShape(outShape)) {
+                throw shapeError("gradient " + java.util.Arrays.toString(outShape), dy.shape(), "it must match the last forward output");
+            }
+            needDx = inputGradNeeded();
+            Tensor dx = needDx ? gradInput.get(inShape) : null;
+            xSeg = input.segment();
+            dySeg = dy.segment();
+            dxSeg = needDx ? dx.segment() : null;
+            int active = Math.min(geometryThreads, n);
+            if (active > 1) {
+                partBSeg = bias == null ? null : partialB.get(partialBShape).segment();
+            }
+            if (ran.length < active) {
+                ran = new boolean[active];
+            }
+            java.util.Arrays.fill(ran, false);
+            if (directUsed) {
+                setDirectGeometry();
+                if (active > 1) {
+                    partWSeg = partialW.get(partialWShape).segment();
+                }
+                if (needDx) {
+                    DirectConv.packForInputGrad(weight.data().segment(), out, fwdPlan, packDxSeg);
+                }
+                Engine.get().threads().parallelFor(n, backwardDirect);
+                for (int wk = 1; wk < active; wk++) {
+                    if (ran[wk]) {
+                        PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
+                    }
+                }
+            } else if (used == Strategy.PER_IMAGE) {
+                if (!direct) {
+                    colSeg = columns.get(perImageColumns).segment();
+                }
+                if (active > 1) {
+                    partWSeg = partialW.get(partialWShape).segment();
+                }
+                Engine.get().threads().parallelFor(n, backwardImages);
+                for (int wk = 1; wk < active; wk++) {
+                    if (ran[wk]) {
+                        PlaneOps.add(partWSeg, (long) (wk - 1) * out * k, weight.grad().segment(), 0, (long) out * k);
+                    }
+                }
+            } else {
+                checkBatched();
+                colSeg = columns.get(batchColumns).segment();
+                wideSeg = wide.get(wideShape).segment();
+                ThreadPool pool = Engine.get().threads().pool();
+                if (!columnsHoldInput) {
+                    pool.parallelFor(n, gatherColumns);
+                }
+                pool.parallelFor(n, gatherGradient);
+                Gemm gemm = Engine.get().gemm();
+                int np = n * p;
+                gemm.sgemm(false, true, out, k, np, 1f, wideSeg, 0, np, colSeg, 0, np, 1f, weight.grad().segment(), 0, k);
+                if (needDx) {
+                    gemm.sgemm(true, false, k, np, out, 1f, weight.data().segment(), 0, k, wideSeg, 0, np, 0f, colSeg, 0, np);
+                    columnsHoldInput = false;
+                    pool.parallelFor(n, scatterGradInput);
+                }
+            }
+            if (bias != null) {
+                for (int wk = 1; wk < active; wk++) {
+                    if (ran[wk]) {
+                        PlaneOps.add(partBSeg, (long) (wk - 1) * out, bias.grad().segment(), 0, out);
+                    }
+                }
+            }
+            xSeg = dySeg = dxSeg = null;
+            return dx;
+        }
+
+        /**
+         * Validates {@code x} and works out the geometry and buffer shapes of its batch shape; a no-op (and no
+         * allocation) while the shape and the thread count stay the same.
+         */
+        private void setGeometry(Tensor x) {
+            int threads = Engine.get().threads().threads();
+            if (x.hasShape(inShape) && threads == geometryThreads) {
+                return;
+            }
+            int[] shape = x.shape();
+            int[] o = outputShape(shape);
+            n = shape[0];
+            h = shape[2];
+            w = shape[3];
+            oh = o[2];
+            ow = o[3];
+            p = Math.multiplyExact(oh, ow);
+            inImage = (long) in * h * w;
+            outImage = (long) out * p;
+            colSize = (long) k * p;
+            scratchSize = Im2col.scratchSize(in, h, w, sh, sw, ph, pw);
+            if (colSize > Integer.MAX_VALUE || scratchSize > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a column matrix of "
+                        + k + "x" + p + ", more than 2^31 floats");
+            }
+            int workers = Math.max(1, Math.min(threads, n));
+            perImageColumns = new int[]{workers, (int) colSize};
+            long np = (long) n * p;
+            batchColumns = np > Integer.MAX_VALUE ? null : new int[]{k, (int) np};
+            wideShape = np > Integer.MAX_VALUE ? null : new int[]{out, (int) np};
+            partialWShape = new int[]{Math.max(1, workers - 1), out * k};
+            partialBShape = new int[]{Math.max(1, workers - 1), out};
+            scratchSeg = scratchSize == 0 ? null : scratch.get(workers, (int) scratchSize).segment();
+            inShape = shape;
+            outShape = o;
+            geometryThreads = threads;
+            fwdPlan = null;
+        }
+
+        /**
+         * Plan and buffers of the direct path for the current geometry, made on its first use: per worker a
+         * padded image, the wide output, the output gradient on the wide grid (and channels-last), the weight
+         * gradient's partial sums and the padded input gradient. The padding, the thrown-away columns and the
+         * padding channels are zeroed here once; the passes only ever write inside them.
+         */
+        private void setDirectGeometry() {
+            if (fwdPlan != null) {
+                return;
+            }
+            int workers = Math.max(1, Math.min(geometryThreads, n));
+            DirectConv.Plan f = new DirectConv.Plan(in, h, w, kh, kw, ph, pw);
+            forwardLast = ChannelsLastConv.fits(out);
+            padSize = f.paddedSize;
+            wideOutSize = forwardLast ? 0 : (long) Math.ceilDiv(out, DirectConv.MR) * DirectConv.MR * f.colsPad;
+            outLastSize = forwardLast ? ChannelsLastConv.outputSize(f, out) : 0;
+            wideGradSize = (long) Math.ceilDiv(out, DirectConv.GM) * DirectConv.GM * f.colsPad;
+            gradLastSize = forwardLast ? (long) p * ChannelsLastConv.width(out) : 0;
+            partialSize = forwardLast ? ChannelsLastConv.gradSize(f, out) : DirectConv.partialSize(f, out);
+            padDxSize = DirectConv.inputGradSize(f);
+            padSeg = padded.zeros(workers, checkedInt(padSize)).segment();
+            if (forwardLast) {
+                outLastSeg = outLast.get(workers, checkedInt(outLastSize)).segment();
+                packLastSeg = packedLast.get(checkedInt(ChannelsLastConv.packedSize(f, out))).segment();
+            } else {
+                wideOutSeg = wideOut.get(workers, checkedInt(wideOutSize)).segment();
+                packSeg = packedW.get(checkedInt(f.packedSize(out))).segment();
+            }
+            wideGradSeg = wideGrad.zeros(workers, checkedInt(wideGradSize)).segment();
+            gradLastSeg = forwardLast ? gradLast.zeros(workers, checkedInt(gradLastSize)).segment() : null;
+            partialSeg = gradPartials.get(workers, checkedInt(partialSize)).segment();
+            padDxSeg = paddedDx.get(workers, checkedInt(padDxSize)).segment();
+            packDxSeg = packedDx.get(checkedInt(DirectConv.inputGradPackedSize(f, out))).segment();
+            fwdPlan = f;
+        }
+
+        private int checkedInt(long size) {
+            if (size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(describe() + ": an image of " + h + "x" + w + " needs a direct-path buffer of "
+                        + size + " floats, more than 2^31; use Algorithm.IM2COL");
+            }
+            return (int) size;
+        }
+
+        private void checkBatched() {
+            if (batchColumns == null) {
+                throw new IllegalArgumentException(describe() + ": " + n + " images of " + oh + "x" + ow
+                        + " outputs are more columns than one matrix can have; use the PER_IMAGE strategy");
+            }
+        }
+
+        // ------------------------------------------------------------------ per-image strategy
+
+        private void forwardImages(int start, int end, int worker) {
+            Gemm gemm = Engine.get().gemm();
+            MemorySegment wt = weight.data().segment();
+            for (int i = start; i < end; i++) {
+                long yOff = i * outImage;
+                MemorySegment b = direct ? xSeg : colSeg;
+                long bOff = direct ? i * inImage : worker * colSize;
+                if (!direct) {
+                    Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
+                }
+                // The bias is written first and the GEMM adds onto it (beta = 1): that write replaces the zeroing
+                // sweep BLAS makes for beta = 0, so the bias costs no pass of its own over the output.
+                float beta = 0f;
+                if (bias != null) {
+                    PlaneOps.fillPlanes(ySeg, yOff, out, p, bias.data().segment());
+                    beta = 1f;
+                }
+                gemm.sgemm(false, false, out, p, k, 1f, wt, 0, k, b, bOff, p, beta, ySeg, yOff, p);
+            }
+        }
+
+        private void backwardImages(int start, int end, int worker) {
+            Gemm gemm = Engine.get().gemm();
+            MemorySegment wt = weight.data().segment();
+            MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
+            long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
+            MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+            long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+            ran[worker] = true;
+            if (worker > 0) {
+                PlaneOps.zero(partWSeg, dwOff, (long) out * k);
+                if (db != null) {
+                    PlaneOps.zero(db, dbOff, out);
+                }
+            }
+            for (int i = start; i < end; i++) {
+                long dyOff = i * outImage;
+                MemorySegment b = direct ? xSeg : colSeg;
+                long bOff = direct ? i * inImage : worker * colSize;
+                if (!direct) {
+                    Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, bOff, p, scratchSeg, worker * scratchSize);
+                }
+                // dW[O, K] += dY_i[O, P] col_i^T[P, K]
+                gemm.sgemm(false, true, out, k, p, 1f, dySeg, dyOff, p, b, bOff, p, 1f, dw, dwOff, k);
+                if (db != null) {
+                    PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
+                }
+                if (needDx) {
+                    // dcol_i[K, P] = W^T[K, O] dY_i[O, P], then summed back onto the image (col2im)
+                    if (direct) {
+                        gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, dxSeg, i * inImage, p);
+                    } else {
+                        gemm.sgemm(true, false, k, p, out, 1f, wt, 0, k, dySeg, dyOff, p, 0f, colSeg, bOff, p);
+                        Im2col.col2im(colSeg, bOff, p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage, scratchSeg, worker * scratchSize);
+                    }
                 }
             }
         }
-    }
 
-    // ------------------------------------------------------------------ direct algorithm (per image)
+        // ------------------------------------------------------------------ direct algorithm (per image)
 
-    private void forwardDirect(int start, int end, int worker) {
-        DirectConv.Plan f = fwdPlan;
-        long xp = worker * padSize;
-        MemorySegment b = bias == null ? null : bias.data().segment();
-        for (int i = start; i < end; i++) {
-            DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
-            if (forwardLast) {
-                long ol = worker * outLastSize;
-                ChannelsLastConv.forward(f, out, packLastSeg, padSeg, xp, outLastSeg, ol);
-                ChannelsLastConv.untranspose(outLastSeg, ol, out, p, b, ySeg, i * outImage);
-            } else {
-                long wo = worker * wideOutSize;
-                DirectConv.forward(f, packSeg, out, padSeg, xp, wideOutSeg, wo);
-                // y[o, oy, ox] = wide[o][oy Wp + ox] + bias[o]
-                DirectConv.gather(wideOutSeg, wo, f.colsPad, f.wp, out, oh, ow, b, ySeg, i * outImage);
+        private void forwardDirect(int start, int end, int worker) {
+            DirectConv.Plan f = fwdPlan;
+            long xp = worker * padSize;
+            MemorySegment b = bias == null ? null : bias.data().segment();
+            for (int i = start; i < end; i++) {
+                DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
+                if (forwardLast) {
+                    long ol = worker * outLastSize;
+                    ChannelsLastConv.forward(f, out, packLastSeg, padSeg, xp, outLastSeg, ol);
+                    ChannelsLastConv.untranspose(outLastSeg, ol, out, p, b, ySeg, i * outImage);
+                } else {
+                    long wo = worker * wideOutSize;
+                    DirectConv.forward(f, packSeg, out, padSeg, xp, wideOutSeg, wo);
+                    // y[o, oy, ox] = wide[o][oy Wp + ox] + bias[o]
+                    DirectConv.gather(wideOutSeg, wo, f.colsPad, f.wp, out, oh, ow, b, ySeg, i * outImage);
+                }
             }
         }
-    }
 
-    private void backwardDirect(int start, int end, int worker) {
-        DirectConv.Plan f = fwdPlan;
-        MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
-        long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
-        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
-        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
-        ran[worker] = true;
-        if (worker > 0) {
-            PlaneOps.zero(partWSeg, dwOff, (long) out * k);
-            if (db != null) {
+        private void backwardDirect(int start, int end, int worker) {
+            DirectConv.Plan f = fwdPlan;
+            MemorySegment dw = worker == 0 ? weight.grad().segment() : partWSeg;
+            long dwOff = worker == 0 ? 0 : (long) (worker - 1) * out * k;
+            MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+            long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+            ran[worker] = true;
+            if (worker > 0) {
+                PlaneOps.zero(partWSeg, dwOff, (long) out * k);
+                if (db != null) {
+                    PlaneOps.zero(db, dbOff, out);
+                }
+            }
+            long xp = worker * padSize, dyw = worker * wideGradSize, dyl = worker * gradLastSize;
+            long acc = worker * partialSize, dxp = worker * padDxSize;
+            PlaneOps.zero(partialSeg, acc, partialSize);
+            for (int i = start; i < end; i++) {
+                long dyOff = i * outImage;
+                DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
+                if (!forwardLast || needDx) {
+                    DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
+                }
+                // dW[o, t] += sum over output pixels j of dY[o, j] xp[off(t) + pixel(j)]
+                if (forwardLast) {
+                    ChannelsLastConv.transpose(dySeg, dyOff, out, p, gradLastSeg, dyl);
+                    ChannelsLastConv.weightGrad(f, out, gradLastSeg, dyl, padSeg, xp, partialSeg, acc);
+                } else {
+                    DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
+                }
+                if (db != null) {
+                    PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
+                }
+                if (needDx) {
+                    // dX[c, pixel] = sum over the outputs that read the pixel of W[o, c, tap] dY[o, output]
+                    PlaneOps.zero(padDxSeg, dxp, padDxSize);
+                    DirectConv.inputGrad(f, out, packDxSeg, wideGradSeg, dyw, padDxSeg, dxp);
+                    DirectConv.gather(padDxSeg, dxp + f.origin(), (long) f.hp * f.wp, f.wp, in, h, w, null, dxSeg, i * inImage);
+                }
+            }
+            if (forwardLast) {
+                ChannelsLastConv.addGrad(f, out, partialSeg, acc, dw, dwOff);
+            } else {
+                DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
+            }
+        }
+
+        // ------------------------------------------------------------------ batched strategy
+
+        private void gatherColumns(int start, int end, int worker) {
+            for (int i = start; i < end; i++) {
+                Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p,
+                        scratchSeg, worker * scratchSize);
+            }
+        }
+
+        private void scatterOutput(int start, int end, int worker) {
+            MemorySegment b = bias == null ? null : bias.data().segment();
+            for (int i = start; i < end; i++) {
+                PlaneOps.copyRowsAddBias(wideSeg, (long) i * p, (long) n * p, ySeg, i * outImage, p, out, p, b);
+            }
+        }
+
+        private void gatherGradient(int start, int end, int worker) {
+            MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
+            long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
+            ran[worker] = true;
+            if (worker > 0 && db != null) {
                 PlaneOps.zero(db, dbOff, out);
             }
-        }
-        long xp = worker * padSize, dyw = worker * wideGradSize, dyl = worker * gradLastSize;
-        long acc = worker * partialSize, dxp = worker * padDxSize;
-        PlaneOps.zero(partialSeg, acc, partialSize);
-        for (int i = start; i < end; i++) {
-            long dyOff = i * outImage;
-            DirectConv.scatter(xSeg, i * inImage, in, h, w, padSeg, xp + f.origin(), (long) f.hp * f.wp, f.wp);
-            if (!forwardLast || needDx) {
-                DirectConv.scatter(dySeg, dyOff, out, oh, ow, wideGradSeg, dyw, f.colsPad, f.wp);
-            }
-            // dW[o, t] += sum over output pixels j of dY[o, j] xp[off(t) + pixel(j)]
-            if (forwardLast) {
-                ChannelsLastConv.transpose(dySeg, dyOff, out, p, gradLastSeg, dyl);
-                ChannelsLastConv.weightGrad(f, out, gradLastSeg, dyl, padSeg, xp, partialSeg, acc);
-            } else {
-                DirectConv.weightGrad(f, out, wideGradSeg, dyw, padSeg, xp, partialSeg, acc);
-            }
-            if (db != null) {
-                PlaneOps.addPlaneSums(dySeg, dyOff, out, p, db, dbOff);
-            }
-            if (needDx) {
-                // dX[c, pixel] = sum over the outputs that read the pixel of W[o, c, tap] dY[o, output]
-                PlaneOps.zero(padDxSeg, dxp, padDxSize);
-                DirectConv.inputGrad(f, out, packDxSeg, wideGradSeg, dyw, padDxSeg, dxp);
-                DirectConv.gather(padDxSeg, dxp + f.origin(), (long) f.hp * f.wp, f.wp, in, h, w, null, dxSeg, i * inImage);
+            for (int i = start; i < end; i++) {
+                PlaneOps.copyRowsAddSums(dySeg, i * outImage, p, wideSeg, (long) i * p, (long) n * p, out, p, db, dbOff);
             }
         }
-        if (forwardLast) {
-            ChannelsLastConv.addGrad(f, out, partialSeg, acc, dw, dwOff);
-        } else {
-            DirectConv.reducePartials(f, out, partialSeg, acc, dw, dwOff);
-        }
-    }
 
-    // ------------------------------------------------------------------ batched strategy
+        private void scatterGradInput(int start, int end, int worker) {
+            for (int i = start; i < end; i++) {
+                Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage,
+                        scratchSeg, worker * scratchSize);
+            }
+        }
 
-    private void gatherColumns(int start, int end, int worker) {
-        for (int i = start; i < end; i++) {
-            Im2col.im2col(xSeg, i * inImage, in, h, w, kh, kw, sh, sw, ph, pw, colSeg, (long) i * p, n * p,
-                    scratchSeg, worker * scratchSize);
-        }
-    }
-
-    private void scatterOutput(int start, int end, int worker) {
-        MemorySegment b = bias == null ? null : bias.data().segment();
-        for (int i = start; i < end; i++) {
-            PlaneOps.copyRowsAddBias(wideSeg, (long) i * p, (long) n * p, ySeg, i * outImage, p, out, p, b);
-        }
-    }
-
-    private void gatherGradient(int start, int end, int worker) {
-        MemorySegment db = bias == null ? null : worker == 0 ? bias.grad().segment() : partBSeg;
-        long dbOff = worker == 0 ? 0 : (long) (worker - 1) * out;
-        ran[worker] = true;
-        if (worker > 0 && db != null) {
-            PlaneOps.zero(db, dbOff, out);
-        }
-        for (int i = start; i < end; i++) {
-            PlaneOps.copyRowsAddSums(dySeg, i * outImage, p, wideSeg, (long) i * p, (long) n * p, out, p, db, dbOff);
-        }
-    }
-
-    private void scatterGradInput(int start, int end, int worker) {
-        for (int i = start; i < end; i++) {
-            Im2col.col2im(colSeg, (long) i * p, n * p, in, h, w, kh, kw, sh, sw, ph, pw, dxSeg, i * inImage,
-                    scratchSeg, worker * scratchSize);
-        }
     }
 
     @Override
@@ -684,27 +707,5 @@ public class Conv2d extends Layer {
 
     static String pair(int a, int b) {
         return a == b ? Integer.toString(a) : "(" + a + ", " + b + ")";
-    }
-
-    @Override
-    public void close() {
-        output.close();
-        gradInput.close();
-        columns.close();
-        wide.close();
-        partialW.close();
-        partialB.close();
-        scratch.close();
-        padded.close();
-        wideOut.close();
-        wideGrad.close();
-        gradLast.close();
-        outLast.close();
-        packedLast.close();
-        paddedDx.close();
-        gradPartials.close();
-        packedW.close();
-        packedDx.close();
-        super.close();
     }
 }
