@@ -12,7 +12,8 @@ import java.util.Locale;
  * {@code bench/pytorch/peer.py}), in MLPerf's two scenarios:
  * <ul>
  *   <li>throughput on every thread count (the scaling curve): training (MLP and LeNet-5 at batch 64 with Adam,
- *       AlexNet at batch 16 with SGD) and inference (batch 256; AlexNet 16), in images/s;</li>
+ *       AlexNet at batch 16 with SGD) and inference through a {@link dev.isthmus.infer.Predictor} ({@link Serving};
+ *       batch 256, AlexNet 16), in images/s;</li>
  *   <li>single-stream: batch-1 inference latency, p50 and p99 over many single calls, on one thread and on all;</li>
  *   <li>offline: the best inference throughput over several batch sizes on all threads.</li>
  * </ul>
@@ -92,16 +93,16 @@ final class ModelBench {
     private Row infer(Spec s, int t, int batch, String name) {
         String full = s.name() + "/" + name;
         recorder.starting("model " + full + " on " + t + " threads");
-        try (Workload w = new Workload(s.model(), batch, Workload.Opt.SGD, 0)) {
-            return recorder.measured("model", full, t, batch, "images/s", true, sampler.measure(Sampler.of(w::inferStep)),
-                    secs -> batch / secs, null, "forward in eval mode, batch " + batch);
+        try (Serving w = new Serving(s.model(), batch)) {
+            return recorder.measured("model", full, t, batch, "images/s", true, sampler.measure(Sampler.of(w::call)),
+                    secs -> batch / secs, null, "Predictor.predict(float[], batch, float[]), batch " + batch);
         }
     }
 
     private void latency(Spec s, int t) {
         recorder.starting("model " + s.name() + " batch-1 latency on " + t + " threads");
-        try (Workload w = new Workload(s.model(), 1, Workload.Opt.SGD, 0)) {
-            Sampler.Result res = sampler.latencies(Sampler.of(w::inferStep), quick ? 50 : 200, quick ? 5_000 : 20_000);
+        try (Serving w = new Serving(s.model(), 1)) {
+            Sampler.Result res = sampler.latencies(Sampler.of(w::call), quick ? 50 : 200, quick ? 5_000 : 20_000);
             double[] ms = new double[res.secondsPerOp().length];
             for (int i = 0; i < ms.length; i++) {
                 ms[i] = res.secondsPerOp()[i] * 1e3;
