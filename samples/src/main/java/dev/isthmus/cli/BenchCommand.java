@@ -4,6 +4,7 @@ import dev.isthmus.bench.suite.BenchSuite;
 import dev.isthmus.bench.suite.Comparison;
 import dev.isthmus.bench.suite.Progress;
 import dev.isthmus.bench.suite.References;
+import dev.isthmus.bench.suite.Row;
 import dev.isthmus.bench.suite.SuiteOptions;
 import dev.isthmus.bench.suite.SuiteResult;
 import dev.isthmus.runtime.Engine;
@@ -76,6 +77,14 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println();
         System.out.printf("%s run of %s in %.0f s; wrote %s%n", r.settings().mode(), r.label(), r.environment().wallSeconds(),
                 files.stream().map(Path::toString).toList());
+        long measured = r.rows().stream().filter(x -> !x.skipped()).count();
+        long trusted = r.rows().stream().filter(Row::trusted).count();
+        System.out.printf("%d of %d measured rows are stable within %.0f %% and not noisy%s; load average %s at the start, "
+                        + "other processes took %s of the CPUs' time.%n", trusted, measured, 100 * r.settings().tolerance(),
+                r.settings().quick() ? " (the quick figures meant to lie within 10 % of a full run's; the flagged ones "
+                        + "the quick run cannot vouch for)" : "",
+                r.environment().load1Start(), r.environment().otherCpuShare() == null ? "?"
+                        : String.format("%.0f %%", 100 * r.environment().otherCpuShare()));
         List<References.Reference> refs = References.ofMode(r.settings().mode());
         for (References.Reference ref : refs) {
             Comparison c = new Comparison(List.of(ref.file(), "this run"), List.of(ref.result(), r), Set.of());

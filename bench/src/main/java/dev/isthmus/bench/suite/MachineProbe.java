@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * Measures the machine: the FMA peak ({@link FmaPeak}) and triad bandwidth ({@link StreamTriad}) on one
  * thread and on one thread per logical CPU, then describes the CPU, JVM, Vector API and OpenBLAS. Adds
- * the four measured figures to the run as {@code machine} rows.
+ * the four measured figures to the run as {@code machine} rows, each the best of its samples (what the hardware can
+ * do when nothing else runs: the roofline's limits).
  */
 final class MachineProbe {
     /** Floats per triad array: 16 Mi, 64 MiB each, well beyond any current last-level cache per socket. */
@@ -62,16 +63,16 @@ final class MachineProbe {
 
     private double fma(Sampler sampler, Parallel p) {
         double flops = FmaPeak.flopsPerCall() * p.threads();
-        Row r = recorder.measured("machine", "fma_peak", p.threads(), 0, "GFLOP/s", true,
-                sampler.measure(FmaPeak.probe(p)), secs -> flops / secs / 1e9, null,
+        Row r = recorder.best("machine", "fma_peak", p.threads(), "GFLOP/s",
+                sampler.measure(FmaPeak.probe(p)), secs -> flops / secs / 1e9,
                 "FP32 FMA loop, " + FmaPeak.speciesBits() + "-bit vectors, 12 accumulators, one thread per core");
         return r.value();
     }
 
     private double triad(Sampler sampler, StreamTriad t, Parallel p) {
         double bytes = t.bytesPerPass();
-        Row r = recorder.measured("machine", "triad_bandwidth", p.threads(), 0, "GB/s", true,
-                sampler.measure(t.probe(p)), secs -> bytes / secs / 1e9, null,
+        Row r = recorder.best("machine", "triad_bandwidth", p.threads(), "GB/s",
+                sampler.measure(t.probe(p)), secs -> bytes / secs / 1e9,
                 "a = b + s*c over 3 x 64 MiB off-heap float arrays, 12 bytes per element (STREAM's count)");
         return r.value();
     }

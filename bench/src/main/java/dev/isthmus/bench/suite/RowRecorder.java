@@ -39,14 +39,28 @@ final class RowRecorder {
      */
     Row measured(String section, String name, int threads, int batch, String unit, boolean higherIsBetter,
                  Sampler.Result res, DoubleUnaryOperator toUnit, DoubleFunction<Roofline> roofline, String note) {
+        Stats st = stats(res, toUnit);
+        Roofline rl = roofline == null ? null : roofline.apply(Stability.quantile(res.secondsPerOp(), 0.5));
+        return add(section, name, threads, batch, unit, higherIsBetter, st.median(), st, rl, note);
+    }
+
+    /**
+     * Records a hardware limit: the best sample, not the median, as STREAM reports its best trial. Other processes
+     * only ever slow a probe down, so its fastest sample is the closest to what the hardware can do.
+     */
+    Row best(String section, String name, int threads, String unit, Sampler.Result res, DoubleUnaryOperator toUnit,
+             String note) {
+        Stats st = stats(res, toUnit);
+        return add(section, name, threads, 0, unit, true, st.max(), st, null, note + "; the best sample (STREAM's convention)");
+    }
+
+    private Stats stats(Sampler.Result res, DoubleUnaryOperator toUnit) {
         double[] secs = res.secondsPerOp();
         double[] values = new double[secs.length];
         for (int i = 0; i < secs.length; i++) {
             values[i] = toUnit.applyAsDouble(secs[i]);
         }
-        Stats st = Stats.of(values, res.stable(), res.stop(), rule, res.warmupSeconds(), res.measureSeconds());
-        Roofline rl = roofline == null ? null : roofline.apply(Stability.quantile(secs, 0.5));
-        return add(section, name, threads, batch, unit, higherIsBetter, st.median(), st, rl, note);
+        return Stats.of(values, res.stable(), res.stop(), rule, res.warmupSeconds(), res.measureSeconds());
     }
 
     /** Records a row computed from a measurement (a percentile, the best of several batch sizes), with its statistics. */
