@@ -47,7 +47,7 @@ public final class AtomicFiles {
     private static final String SUFFIX = ".tmp";
     /** When this JVM started: temporaries older than this cannot be one of its own writes. */
     private static final Instant PROCESS_START = ProcessHandle.current().info().startInstant()
-            .orElseGet(() -> Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()));
+            .orElseGet(Instant::now); // unknown: this class's loading, later than the start, so still safe
     /** Keeps temporary names under the usual 255-byte file name limit for long target names. */
     private static final int MAX_NAME_PART = 200;
 

@@ -1,16 +1,10 @@
 package dev.isthmus.io;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.tensor.Tensor;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
@@ -82,14 +76,10 @@ public final class SafeTensors {
     }
 
 
-    /** Bytes converted per write call when saving: bounds the staging buffer, whatever the tensor size. */
-    private static final int WRITE_CHUNK = 1 << 20;
 
     /** Dimensions a shape may have: more than any real checkpoint uses, and bounds what a header can make us hold. */
     public static final int MAX_RANK = 64;
 
-    /** Writes the header. */
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private SafeTensors() {
     }
@@ -198,8 +188,8 @@ public final class SafeTensors {
      * {@code "format": "pt"} in the metadata of PyTorch weights; add it when the file is meant for them.
      */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        byte[] header = encodeHeader(tensors, metadata);
-        AtomicFiles.write(file, ch -> writeEncoded(ch, header, tensors));
+        byte[] header = SafeTensorsWriter.encodeHeader(tensors, metadata);
+        AtomicFiles.write(file, ch -> SafeTensorsWriter.writeEncoded(ch, header, tensors));
     }
 
     /** {@link #save} without metadata. */
@@ -214,85 +204,7 @@ public final class SafeTensors {
      */
     public static long write(WritableByteChannel out, Map<String, Tensor> tensors, Map<String, String> metadata)
             throws IOException {
-        return writeEncoded(out, encodeHeader(tensors, metadata), tensors);
-    }
-
-    /** The 8-byte length, the JSON and its space padding; validates the inputs before anything is written. */
-    private static byte[] encodeHeader(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        ObjectNode root = JSON.createObjectNode();
-        if (!metadata.isEmpty()) {
-            ObjectNode meta = root.putObject(METADATA_KEY);
-            metadata.forEach((k, v) -> {
-                if (k == null || v == null) {
-                    throw new IllegalArgumentException("metadata keys and values must not be null: " + k + "=" + v);
-                }
-                meta.put(k, v);
-            });
-        }
-        long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            String name = e.getKey();
-            Tensor t = e.getValue();
-            if (name == null || t == null) {
-                throw new IllegalArgumentException("tensor names and tensors must not be null: " + name + "=" + t);
-            }
-            if (name.equals(METADATA_KEY)) {
-                throw new IllegalArgumentException("'" + METADATA_KEY + "' is reserved for metadata, not a tensor name");
-            }
-            if (!t.isAlive()) {
-                throw new IllegalArgumentException("tensor '" + name + "' " + t.shapeString() + " has been freed");
-            }
-            long bytes = Math.multiplyExact(t.size(), (long) Float.BYTES);
-            ObjectNode entry = root.putObject(name);
-            entry.put("dtype", DType.F32.name());
-            ArrayNode shape = entry.putArray("shape");
-            for (int d : t.shape()) {
-                shape.add(d);
-            }
-            entry.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset = Math.addExact(offset, bytes);
-        }
-        byte[] json;
-        try {
-            json = JSON.writeValueAsBytes(root);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("cannot encode the safetensors header: " + e.getOriginalMessage(), e);
-        }
-        int padded = (json.length + 7) & ~7;
-        ByteBuffer buf = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putLong(padded).put(json);
-        while (buf.hasRemaining()) {
-            buf.put((byte) ' ');
-        }
-        return buf.array();
-    }
-
-    private static long writeEncoded(WritableByteChannel out, byte[] header, Map<String, Tensor> tensors) throws IOException {
-        writeFully(out, ByteBuffer.wrap(header));
-        long total = header.length;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment staging = arena.allocate(WRITE_CHUNK, Tensor.ALIGNMENT);
-            int perChunk = WRITE_CHUNK / Float.BYTES;
-            for (Tensor t : tensors.values()) {
-                MemorySegment src = t.segment();
-                long n = t.size();
-                for (long i = 0; i < n; i += perChunk) {
-                    int m = (int) Math.min(perChunk, n - i);
-                    // Copying between layouts of different byte order swaps bytes: the file is little-endian
-                    // whatever the platform.
-                    MemorySegment.copy(src, TensorDecoding.F32_NATIVE, i * Float.BYTES, staging, TensorDecoding.F32_LE, 0, m);
-                    writeFully(out, staging.asSlice(0, (long) m * Float.BYTES).asByteBuffer());
-                }
-                total += n * Float.BYTES;
-            }
-        }
-        return total;
-    }
-
-    private static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            out.write(buf);
-        }
+        return SafeTensorsWriter.writeEncoded(out, SafeTensorsWriter.encodeHeader(tensors, metadata), tensors);
     }
 
     // ================================================================ reading
@@ -300,7 +212,7 @@ public final class SafeTensors {
     /** Reads and validates only the header (cheap: the data are not touched). */
     public static Header readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return SafeTensorsHeader.parse(file, ch);
+            return SafeTensorsHeader.parse(file, SafeTensorsSource.of(file, ch));
         }
     }
 
@@ -308,8 +220,9 @@ public final class SafeTensors {
     public static Contents load(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
              Arena mapping = Arena.ofConfined()) {
-            Header h = SafeTensorsHeader.parse(file, ch);
-            MemorySegment data = map(ch, h, mapping);
+            SafeTensorsSource src = SafeTensorsSource.of(file, ch);
+            Header h = SafeTensorsHeader.parse(file, src);
+            MemorySegment data = map(src, h, mapping);
             Map<String, Tensor> out = new LinkedHashMap<>();
             try {
                 for (Entry e : h.entries()) {
@@ -341,9 +254,35 @@ public final class SafeTensors {
      * mismatch leaves {@code target} untouched.
      */
     public static LoadReport loadInto(Path file, Map<String, Tensor> target, boolean strict) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-             Arena mapping = Arena.ofConfined()) {
-            Header h = SafeTensorsHeader.parse(file, ch);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return loadInto(file, SafeTensorsSource.of(file, ch), target, strict);
+        }
+    }
+
+    /**
+     * {@link #loadInto(Path, Map, boolean)} from a safetensors image in memory (what {@link #toBytes} made,
+     * e.g. weights broadcast over the network); {@code name} labels it in error messages. The same checks apply.
+     */
+    public static LoadReport loadInto(MemorySegment image, String name, Map<String, Tensor> target, boolean strict)
+            throws IOException {
+        return loadInto(Path.of(name), SafeTensorsSource.of(image), target, strict);
+    }
+
+    /** The bytes {@link #save} would write, in memory (for sending weights rather than storing them). */
+    public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            write(java.nio.channels.Channels.newChannel(out), tensors, metadata);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static LoadReport loadInto(Path file, SafeTensorsSource src, Map<String, Tensor> target, boolean strict)
+            throws IOException {
+        try (Arena mapping = Arena.ofConfined()) {
+            Header h = SafeTensorsHeader.parse(file, src);
             Map<String, Entry> byName = new LinkedHashMap<>();
             for (Entry e : h.entries()) {
                 byName.put(e.name(), e);
@@ -366,7 +305,7 @@ public final class SafeTensors {
                 throw new CheckpointMismatchException(file, strict ? missing : List.of(),
                         strict ? unexpected : List.of(), shapes);
             }
-            MemorySegment data = map(ch, h, mapping);
+            MemorySegment data = map(src, h, mapping);
             for (Map.Entry<String, Tensor> m : target.entrySet()) {
                 Entry e = byName.get(m.getKey());
                 if (e != null) {
@@ -377,10 +316,9 @@ public final class SafeTensors {
         }
     }
 
-    private static MemorySegment map(FileChannel ch, Header h, Arena arena) throws IOException {
+    private static MemorySegment map(SafeTensorsSource src, Header h, Arena arena) throws IOException {
         long bytes = h.dataBytes();
-        return bytes == 0 ? MemorySegment.ofArray(new byte[0])
-                : ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart(), bytes, arena);
+        return bytes == 0 ? MemorySegment.ofArray(new byte[0]) : src.slice(h.dataStart(), bytes, arena);
     }
 
 }

@@ -11,11 +11,9 @@ import dev.isthmus.io.SafeTensors.Entry;
 import dev.isthmus.io.SafeTensors.Header;
 import dev.isthmus.tensor.Tensor;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -64,13 +62,13 @@ final class SafeTensorsHeader {
                 .build();
     }
 
-    static Header parse(Path file, FileChannel ch) throws IOException {
+    static Header parse(Path file, SafeTensorsSource ch) throws IOException {
         long fileSize = ch.size();
         if (fileSize < 8) {
             throw bad(file, "file is " + fileSize + " bytes long, too short for the 8-byte header length");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, ch, lenBuf, 0);
+        ch.read(lenBuf, 0);
         long n = lenBuf.getLong(0);
         // An unsigned length >= 2^63 reads as negative: too large either way.
         long limit = InputLimits.current().headerBytes();
@@ -85,7 +83,7 @@ final class SafeTensorsHeader {
             throw bad(file, "header length " + n + " is too short for a JSON object");
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
-        readFully(file, ch, headerBuf, 8);
+        ch.read(headerBuf, 8);
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder()
@@ -298,17 +296,6 @@ final class SafeTensorsHeader {
         if (expected != dataBytes) {
             throw bad(file, (dataBytes - expected) + " bytes after the last tensor: the data section holds "
                     + dataBytes + " bytes but the tensors cover " + expected);
-        }
-    }
-
-    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
-            if (r < 0) {
-                throw new EOFException(file + ": file shrank while its header was being read");
-            }
-            pos += r;
         }
     }
 

@@ -105,8 +105,11 @@ public final class ModelLoader {
         }
     }
 
-    /** Compares the planned parameters with the header; throws listing every difference that is not allowed. */
-    static SafeTensors.LoadReport check(Path file, SafeTensors.Header h, Map<String, int[]> shapes, boolean partial)
+    /**
+     * Compares planned parameter shapes ({@link ModelPlan#parameterShapes()}) with a header, before anything is
+     * built; throws listing every difference that is not allowed ({@code partial}: only shape mismatches).
+     */
+    public static SafeTensors.LoadReport check(Path file, SafeTensors.Header h, Map<String, int[]> shapes, boolean partial)
             throws CheckpointMismatchException {
         Map<String, SafeTensors.Entry> byName = new LinkedHashMap<>();
         for (SafeTensors.Entry e : h.entries()) {

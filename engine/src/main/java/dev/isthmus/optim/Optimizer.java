@@ -2,6 +2,7 @@ package dev.isthmus.optim;
 
 import dev.isthmus.nn.Parameters;
 import dev.isthmus.runtime.Engine;
+import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -34,7 +35,7 @@ import java.util.Objects;
 public abstract class Optimizer implements AutoCloseable {
     private final String kind;
     private final Parameters params;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final Map<String, Tensor> buffers;
     private final BlockPlan plan;
     private final FlatLoop loop = new FlatLoop();
@@ -48,6 +49,7 @@ public abstract class Optimizer implements AutoCloseable {
         checkLr(kind, lr);
         this.lr = lr;
         this.plan = BlockPlan.of(params, decayOnlyWhereMarked);
+        this.arena = NativeMemory.arena(kind + " state");
         Map<String, Tensor> b = new LinkedHashMap<>();
         int size = Math.toIntExact(params.data().size());
         for (String name : bufferNames) {

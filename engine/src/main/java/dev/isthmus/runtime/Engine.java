@@ -19,6 +19,8 @@ import java.util.Optional;
  *       Vector API), {@code openblas} (fail if it does not load) or {@code vector};</li>
  *   <li>{@code isthmus.blas.path} / {@code ISTHMUS_BLAS_PATH} and {@code isthmus.blas=none}: see {@link OpenBlas};</li>
  *   <li>{@code isthmus.selfcheck=false}: skip the Vector API check (assume intrinsified);</li>
+ *   <li>{@code isthmus.vector} / {@code ISTHMUS_VECTOR}: {@code auto} (the self-check decides) or {@code off}
+ *       (every kernel takes its scalar path, as on a JVM or native image without Vector API support);</li>
  *   <li>{@code isthmus.deterministic} / {@code ISTHMUS_DETERMINISTIC}: {@code true} keeps OpenBLAS on one
  *       thread, so every sum runs in a fixed order (the engine's own reductions always do) and a run is
  *       bit-reproducible even where multi-threaded BLAS would change the order of additions.</li>
@@ -64,7 +66,7 @@ public final class Engine {
                 System.err.println("[isthmus] WARNING: " + fallbackReason + ". Using the Vector API GEMM.");
             }
         }
-        if (!vectors.intrinsified() && !warnedVectors) {
+        if (!vectors.intrinsified() && !warnedVectors && vectors.decidedBy().equals("self-check")) {
             warnedVectors = true;
             System.err.printf(Locale.ROOT, "[isthmus] WARNING: the Vector API does not look intrinsified on this JVM "
                     + "(vector loop %.2fx the speed of a scalar loop%s); kernels use their scalar paths.%n",
@@ -101,11 +103,21 @@ public final class Engine {
     /** The self-check runs once per JVM; later runtimes reuse its verdict. */
     private static synchronized VectorSupport vectorSupport(boolean selfCheck) {
         if (checkedVectors == null) {
-            checkedVectors = selfCheck ? VectorSupport.check()
-                    : new VectorSupport(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
-                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), true, Double.NaN, true);
+            checkedVectors = vectorsDisabled() ? VectorSupport.disabled()
+                    : selfCheck ? VectorSupport.check() : VectorSupport.assumed();
         }
         return checkedVectors;
+    }
+
+    private static boolean vectorsDisabled() {
+        String v = System.getProperty("isthmus.vector", System.getenv("ISTHMUS_VECTOR"));
+        if (v == null || v.isBlank() || v.equalsIgnoreCase("auto")) {
+            return false;
+        }
+        if (v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false")) {
+            return true;
+        }
+        throw new IllegalArgumentException("isthmus.vector must be auto or off, got '" + v + "'");
     }
 
     private static boolean selfCheckEnabled() {
@@ -157,9 +169,7 @@ public final class Engine {
         }
         sb.append("threads        ").append(budget.threads()).append(" (budget; processors: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(")\n");
-        sb.append(String.format(Locale.ROOT, "vector api     %d-bit, %d floats/vector, %s (%.1fx scalar)%n",
-                vectors.speciesBits(), vectors.lanes(), vectors.intrinsified() ? "intrinsified" : "NOT intrinsified",
-                vectors.speedup()));
+        sb.append("vector api     ").append(vectors.describe()).append('\n');
         sb.append("java           ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append('\n');
         return sb.toString();

@@ -2,6 +2,7 @@ package dev.isthmus.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,8 +21,11 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
     Path file;
+
+    @Mixin
+    ArchOptions arch = new ArchOptions();
 
     @Option(names = "--data", paramLabel = "DIR", description = "IDX directory or 'fashion-mnist' (default: the data recorded in the file).")
     String data;
@@ -42,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.range(spec, "--batch", batch, 1, Usage.MAX_BATCH);
         Usage.range(spec, "--limit", limit, 0, Integer.MAX_VALUE);
-        try (ModelFile.Loaded m = ModelFile.load(file)) {
+        try (ModelFile.Loaded m = arch.load(file)) {
             System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + file + " ("
                     + String.format("%,d", m.model().parameterCount()) + " parameters)");
             if (m.regression()) {

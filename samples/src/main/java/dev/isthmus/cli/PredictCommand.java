@@ -5,6 +5,7 @@ import dev.isthmus.data.MinMaxScaler;
 import dev.isthmus.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import java.io.IOException;
@@ -28,8 +29,11 @@ final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
     Path file;
+
+    @Mixin
+    ArchOptions arch = new ArchOptions();
 
     @Parameters(index = "1", paramLabel = "INPUT", description = "IDX images file, an image file, or 'A,B' for the calculator.")
     String input;
@@ -50,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.range(spec, "--max", max, 0, Integer.MAX_VALUE);
         Usage.range(spec, "--top", top, 1, Integer.MAX_VALUE);
-        try (ModelFile.Loaded m = ModelFile.load(file)) {
+        try (ModelFile.Loaded m = arch.load(file)) {
             if (m.regression()) {
                 return calculator(m);
             }
