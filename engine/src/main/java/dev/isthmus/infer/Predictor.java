@@ -127,10 +127,11 @@ public final class Predictor implements AutoCloseable {
     }
 
     private static Predictor load(Path weights, ModelSpec spec, Map<String, String> meta) throws IOException {
+        // The planned shapes are compared with the file before the network is built (and allocated).
+        StrictWeights.check(weights, spec.plan().parameterShapes());
         Layer model = spec.build();
         try {
             int[] shape = spec.inputShape() != null ? spec.inputShape() : inferInputShape(model);
-            StrictWeights.check(weights, model.stateDict());
             SafeTensors.loadInto(weights, model.stateDict(), true);
             return adopt(model, shape, meta);
         } catch (IOException | RuntimeException | Error e) {

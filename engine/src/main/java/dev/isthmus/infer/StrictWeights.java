@@ -1,7 +1,6 @@
 package dev.isthmus.infer;
 
 import dev.isthmus.io.SafeTensors;
-import dev.isthmus.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,16 +18,16 @@ final class StrictWeights {
     private StrictWeights() {
     }
 
-    static void check(Path file, Map<String, Tensor> params) throws IOException {
+    static void check(Path file, Map<String, int[]> params) throws IOException {
         Map<String, int[]> fileShapes = new LinkedHashMap<>();
         for (SafeTensors.Entry e : SafeTensors.readHeader(file).entries()) {
             fileShapes.put(e.name(), e.shape());
         }
-        for (Map.Entry<String, Tensor> p : params.entrySet()) {
+        for (Map.Entry<String, int[]> p : params.entrySet()) {
             int[] f = fileShapes.get(p.getKey());
-            if (f != null && !p.getValue().hasShape(f)) {
+            if (f != null && !Arrays.equals(f, p.getValue())) {
                 throw new IllegalArgumentException(file + ": tensor '" + p.getKey() + "' has shape " + Arrays.toString(f)
-                        + " in the file, the model expects " + p.getValue().shapeString());
+                        + " in the file, the model expects " + Arrays.toString(p.getValue()));
             }
         }
         String unused = null;
@@ -38,10 +37,10 @@ final class StrictWeights {
                 break;
             }
         }
-        for (Map.Entry<String, Tensor> p : params.entrySet()) {
+        for (Map.Entry<String, int[]> p : params.entrySet()) {
             if (!fileShapes.containsKey(p.getKey())) {
                 throw new IllegalArgumentException(file + ": the model's parameter '" + p.getKey() + "' "
-                        + p.getValue().shapeString() + " is not in the file"
+                        + Arrays.toString(p.getValue()) + " is not in the file"
                         + (unused == null ? "" : "; the file's first unused tensor is '" + unused + "' "
                         + Arrays.toString(fileShapes.get(unused))));
             }
@@ -52,14 +51,14 @@ final class StrictWeights {
         }
     }
 
-    private static String firstNames(Map<String, Tensor> params) {
+    private static String firstNames(Map<String, int[]> params) {
         StringBuilder sb = new StringBuilder();
         int i = 0;
-        for (Map.Entry<String, Tensor> p : params.entrySet()) {
+        for (Map.Entry<String, int[]> p : params.entrySet()) {
             if (i++ == 4) {
                 return sb.append(", ...").toString();
             }
-            sb.append(i > 1 ? ", " : "").append(p.getKey()).append(' ').append(p.getValue().shapeString());
+            sb.append(i > 1 ? ", " : "").append(p.getKey()).append(' ').append(Arrays.toString(p.getValue()));
         }
         return sb.toString();
     }

@@ -75,7 +75,7 @@ public final class AtomicFiles {
         Path tmp = createTemporary(dir, abs.getFileName().toString());
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
+                 FileLock ignored = lockIfSupported(ch)) {
                 // The lock tells other processes' clean-ups that this temporary is a live write, not a leftover.
                 body.writeTo(ch);
                 ch.force(true);
@@ -168,6 +168,18 @@ public final class AtomicFiles {
             // an unreadable directory: the write itself will report what is wrong
         }
         return n;
+    }
+
+    /**
+     * An exclusive lock on a new temporary, or null where the file system has no locks (some network file
+     * systems): the write must not fail for that; such a temporary is then only protected by its age.
+     */
+    private static FileLock lockIfSupported(FileChannel ch) {
+        try {
+            return ch.lock();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     /** Deletes {@code p} while holding its lock, so a writer cannot be mid-write; false if someone holds it. */
