@@ -9,6 +9,7 @@ import java.nio.file.Path;
 
 /** Writes a report file (history, plot) crash-safely with {@link AtomicFiles}, creating its directory first. */
 final class AtomicWrite {
+    private static final int CHUNK = 64 * 1024;
     private AtomicWrite() {
     }
 
@@ -17,10 +18,14 @@ final class AtomicWrite {
         if (parent != null) {
             Files.createDirectories(parent);
         }
+        // In slices: a channel copies a heap buffer through a temporary direct buffer of its size, which the JDK
+        // caches per thread, so one write of a growing history would grow the process's off-heap memory with it.
         AtomicFiles.write(target, ch -> {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+            for (int off = 0; off < content.length; off += CHUNK) {
+                ByteBuffer buf = ByteBuffer.wrap(content, off, Math.min(CHUNK, content.length - off));
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
             }
         });
     }
