@@ -3,6 +3,7 @@ package dev.isthmus.train;
 import dev.isthmus.io.AtomicFiles;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +19,18 @@ final class AtomicWrite {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        // In slices: a channel copies a heap buffer through a temporary direct buffer of its size, which the JDK
-        // caches per thread, so one write of a growing history would grow the process's off-heap memory with it.
+        // Through a direct buffer of our own, freed on return: a channel copies a heap buffer through a temporary
+        // direct buffer of its size that the JDK caches per thread, so writing a growing history would grow the
+        // process's off-heap memory with it (the soak benchmark saw it in NMT's "Other").
         AtomicFiles.write(target, ch -> {
-            for (int off = 0; off < content.length; off += CHUNK) {
-                ByteBuffer buf = ByteBuffer.wrap(content, off, Math.min(CHUNK, content.length - off));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
+            try (Arena arena = Arena.ofConfined()) {
+                ByteBuffer buf = arena.allocate(Math.max(1, Math.min(CHUNK, content.length))).asByteBuffer();
+                for (int off = 0; off < content.length; off += buf.capacity()) {
+                    buf.clear();
+                    buf.put(content, off, Math.min(buf.capacity(), content.length - off)).flip();
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
                 }
             }
         });
