@@ -242,17 +242,20 @@ public final class Predictor implements AutoCloseable {
 
     /** The most probable class of one sample and the probabilities of all (softmax of the outputs, unless the model ends with one). */
     public Classification classify(float[] oneSample) {
-        float[] p = predict(oneSample, 1);
-        if (!softmaxOutput) {
-            softmaxInPlace(p);
+        return Classification.of(predict(oneSample, 1), softmaxOutput);
+    }
+
+    /**
+     * {@link #classify} for {@code batch} samples laid out one after another, in one forward pass (what batch
+     * scoring wants); each answer has the bits {@code classify} gives for that sample alone at the same batch.
+     */
+    public Classification[] classify(float[] samples, int batch) {
+        float[] out = predict(samples, batch);
+        Classification[] answers = new Classification[batch];
+        for (int i = 0; i < batch; i++) {
+            answers[i] = Classification.of(Arrays.copyOfRange(out, i * outputSize, (i + 1) * outputSize), softmaxOutput);
         }
-        int best = 0;
-        for (int i = 1; i < p.length; i++) {
-            if (p[i] > p[best]) {
-                best = i;
-            }
-        }
-        return new Classification(best, p);
+        return answers;
     }
 
     /** Waits for the calls in progress, then frees every workspace (and the model, if this Predictor owns it). */
@@ -324,21 +327,6 @@ public final class Predictor implements AutoCloseable {
             n *= d;
         }
         return n;
-    }
-
-    static void softmaxInPlace(float[] v) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float x : v) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) Math.exp(v[i] - max);
-            sum += v[i];
-        }
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (v[i] / sum);
-        }
     }
 
     private static Layer lastLayer(Layer model) {

@@ -154,7 +154,7 @@ public final class IsthmusClassifier {
             List<Integer> rows;
             try {
                 rows = blocks.map(b -> b.rows).collect();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw SparkErrors.unwrap(e);
             }
             long[] starts = new long[rows.size()];
@@ -202,7 +202,7 @@ public final class IsthmusClassifier {
             sum = blocks.mapPartitions(task)
                     .treeAggregate(new GradientSum(partitions), GradientSum::merge, GradientSum::merge, depth)
                     .total();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw SparkErrors.unwrap(e);
         } finally {
             weights.destroy();
