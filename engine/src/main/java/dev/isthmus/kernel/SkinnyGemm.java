@@ -2,6 +2,7 @@ package dev.isthmus.kernel;
 
 import dev.isthmus.runtime.ThreadPool;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -34,8 +35,11 @@ public final class SkinnyGemm {
     public static final int MAX_ROWS = 64;
     /** The fewest weight elements (the large operand) for which the skinny kernels beat the general GEMM. */
     public static final long MIN_WEIGHTS = 1L << 18;
-    /** Depth of the weight panel {@link Kind#INPUT_GRAD} keeps in L2: {@code KC x WIDTH} floats (64 KiB on AVX-512). */
-    static final int KC = 256;
+    /** Depth of the weight block {@link Kind#INPUT_GRAD} keeps in L1: {@code KC x WIDTH} floats (16 KiB on AVX-512). */
+    static final int KC = 64;
+    /** Depth of a {@link Kind#FORWARD} block: 4 rows of the weights x {@code KD} floats (8 KiB) stay in L1. */
+    static final int KD = 512;
+    private static final long TILE_BYTES = 16L * SkinnyTiles.S.vectorByteSize();
     /** Each thread gets at least this many multiply-adds, else one thread runs the product. */
     static final long WORK_PER_THREAD = 1L << 21;
 
@@ -122,6 +126,17 @@ public final class SkinnyGemm {
         final long[] ar = new long[4];
         final long[] br = new long[4];
         final float[] out = new float[16];
+        /** The 16 accumulator vectors a tile leaves for its reduction or merge (64-byte aligned, freed with the thread). */
+        final MemorySegment tile = Arena.ofAuto().allocate(TILE_BYTES, 64);
+        private MemorySegment sums = tile;
+
+        /** Room for the accumulators of {@code tiles} tiles (grown once, kept for the thread's life). */
+        MemorySegment sums(int tiles) {
+            if (sums.byteSize() < tiles * TILE_BYTES) {
+                sums = Arena.ofAuto().allocate(tiles * TILE_BYTES, 64);
+            }
+            return sums;
+        }
     }
 
     /** One call's arguments and its loop over units (tiles of 4 rows of W, or tile-wide column chunks). */
@@ -156,32 +171,49 @@ public final class SkinnyGemm {
         }
 
         int units() {
-            return kind == Kind.FORWARD ? Math.ceilDiv(n, 4) : Math.ceilDiv(n, SkinnyTiles.WIDTH);
+            return switch (kind) {
+                case FORWARD -> Math.ceilDiv(n, 4);
+                case INPUT_GRAD -> Math.ceilDiv(n, SkinnyTiles.WIDTH);
+                case WEIGHT_GRAD -> Math.ceilDiv(m, 4);
+            };
         }
 
         @Override
         public void run(int start, int end, int worker) {
             Scratch s = SCRATCH.get();
-            if (kind == Kind.FORWARD) {
-                forward(start, end, s);
-            } else {
-                backward(start, end, s);
+            switch (kind) {
+                case FORWARD -> forward(start, end, s);
+                case INPUT_GRAD -> inputGrad(start, end, s);
+                case WEIGHT_GRAD -> weightGrad(start, end, s);
             }
         }
 
-        /** C[i, j] over tiles of 4 columns j (rows of B) {@code [t0, t1)}: every row of A against them. */
+        /**
+         * C[i, j] over tiles of 4 columns j (rows of B) {@code [t0, t1)}: for each, depth blocks of {@link #KD}
+         * (4 rows of B, 8 KiB, stay in L1) against every 4 rows of A, each tile's lane sums kept in its own
+         * slot of the scratch until the last block.
+         */
         private void forward(int t0, int t1, Scratch s) {
+            int kv = k - k % SkinnyTiles.L;
+            int tiles = Math.ceilDiv(m, 4);
+            MemorySegment acc = s.sums(tiles);
             for (int t = t0; t < t1; t++) {
                 int j = 4 * t, cols = Math.min(4, n - j);
                 for (int q = 0; q < 4; q++) {
                     s.br[q] = bOff + (long) Math.min(j + q, n - 1) * ldb;
                 }
+                acc.fill((byte) 0);
+                for (int p0 = 0; p0 < kv; p0 += KD) {
+                    int p1 = Math.min(kv, p0 + KD);
+                    for (int i = 0; i < m; i += 4) {
+                        rowsOfA(i, s);
+                        SkinnyTiles.dot(p0, p1, a, s.ar, b, s.br, acc, (long) (i / 4) * TILE_BYTES);
+                    }
+                }
                 for (int i = 0; i < m; i += 4) {
                     int rows = Math.min(4, m - i);
-                    for (int q = 0; q < 4; q++) {
-                        s.ar[q] = aOff + (long) Math.min(i + q, m - 1) * lda;
-                    }
-                    SkinnyTiles.dot(k, a, s.ar, b, s.br, s.out);
+                    rowsOfA(i, s);
+                    SkinnyTiles.reduce(k, a, s.ar, b, s.br, acc, (long) (i / 4) * TILE_BYTES, s.out);
                     for (int r = 0; r < rows; r++) {
                         long at = cOff + (long) (i + r) * ldc + j;
                         for (int q = 0; q < cols; q++) {
@@ -193,33 +225,59 @@ public final class SkinnyGemm {
             }
         }
 
-        /**
-         * C over column chunks {@code [u0, u1)} of one tile width: depth blocks of {@link #KC}, and within
-         * each every row tile of C, so the block of B is read from memory once and from L2 by the rest.
-         */
-        private void backward(int u0, int u1, Scratch s) {
-            boolean weightGrad = kind == Kind.WEIGHT_GRAD;
-            long aStep = weightGrad ? lda : 1;
+        private void rowsOfA(int i, Scratch s) {
+            for (int q = 0; q < 4; q++) {
+                s.ar[q] = aOff + (long) Math.min(i + q, m - 1) * lda;
+            }
+        }
+
+        /** {@link Kind#WEIGHT_GRAD}: each 4-row tile of C across all its columns, read and written once. */
+        private void weightGrad(int u0, int u1, Scratch s) {
             for (int u = u0; u < u1; u++) {
-                int col = u * SkinnyTiles.WIDTH, width = Math.min(SkinnyTiles.WIDTH, n - col);
-                for (int p0 = 0; p0 < k; p0 += KC) {
-                    int p1 = Math.min(k, p0 + KC);
-                    float blockBeta = p0 == 0 ? beta : 1f;
+                int i = 4 * u, rows = Math.min(4, m - i);
+                for (int col = 0; col < n; col += SkinnyTiles.WIDTH) {
+                    int width = Math.min(SkinnyTiles.WIDTH, n - col);
+                    for (int q = 0; q < 4; q++) {
+                        int r = Math.min(i + q, m - 1);
+                        s.ar[q] = aOff + r;
+                        s.br[q] = cOff + (long) r * ldc + col;
+                    }
+                    tile(0, k, lda, col, width, s);
+                    SkinnyTiles.merge(s.tile, c, s.br, rows, width, alpha, beta);
+                }
+            }
+        }
+
+        /**
+         * {@link Kind#INPUT_GRAD} over column chunks {@code [u0, u1)} of one tile width: depth blocks of
+         * {@link #KC} rows of B outermost, so B streams row by row ({@code KC} sequential streams), and within
+         * each every row tile of C, so a block of B is read from memory once and from L1 by the other tiles.
+         */
+        private void inputGrad(int u0, int u1, Scratch s) {
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int p1 = Math.min(k, p0 + KC);
+                float blockBeta = p0 == 0 ? beta : 1f;
+                for (int u = u0; u < u1; u++) {
+                    int col = u * SkinnyTiles.WIDTH, width = Math.min(SkinnyTiles.WIDTH, n - col);
                     for (int i = 0; i < m; i += 4) {
                         int rows = Math.min(4, m - i);
                         for (int q = 0; q < 4; q++) {
                             int r = Math.min(i + q, m - 1);
-                            s.ar[q] = aOff + (weightGrad ? r : (long) r * lda);
+                            s.ar[q] = aOff + (long) r * lda;
                             s.br[q] = cOff + (long) r * ldc + col;
                         }
-                        if (width == SkinnyTiles.WIDTH) {
-                            SkinnyTiles.axpy(p0, p1, a, s.ar, aStep, b, bOff + col, ldb, c, s.br, rows, alpha, blockBeta);
-                        } else {
-                            SkinnyTiles.axpyEdge(p0, p1, a, s.ar, aStep, b, bOff + col, ldb, c, s.br, rows, width, alpha,
-                                    blockBeta);
-                        }
+                        tile(p0, p1, 1, col, width, s);
+                        SkinnyTiles.merge(s.tile, c, s.br, rows, width, alpha, blockBeta);
                     }
                 }
+            }
+        }
+
+        private void tile(int p0, int p1, long aStep, int col, int width, Scratch s) {
+            if (width == SkinnyTiles.WIDTH) {
+                SkinnyTiles.axpy(p0, p1, a, s.ar, aStep, b, bOff + col, ldb, s.tile);
+            } else {
+                SkinnyTiles.axpyEdge(p0, p1, a, s.ar, aStep, b, bOff + col, ldb, width, s.tile);
             }
         }
     }

@@ -34,7 +34,8 @@ import java.util.Objects;
  * run resumed from a checkpoint ends exactly where the uninterrupted run does.
  *
  * <p>Ownership: the trainer frees what it allocates (the best-weights copy of early stopping) at the end of
- * {@link #fit} and in {@link #close()}; the model, loss, optimizer and loaders stay the caller's to close.
+ * {@link #fit} and in {@link #close()}, which also closes the loss's buffers (a loss is usually built inline, as
+ * above; one used again reallocates them). The model, optimizer and loaders stay the caller's to close.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3))
@@ -159,10 +160,11 @@ public final class Trainer implements AutoCloseable {
         return history;
     }
 
-    /** Frees the trainer's own buffers (idempotent); the model, optimizer and loaders are not touched. */
+    /** Frees the trainer's own buffers and the loss's (idempotent); the model, optimizer and loaders are not touched. */
     @Override
     public void close() {
         freeBestWeights();
+        loss.close();
     }
 
     private void freeBestWeights() {

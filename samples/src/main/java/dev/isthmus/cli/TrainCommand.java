@@ -299,7 +299,7 @@ final class TrainCommand implements Callable<Integer> {
             lb.transform(ab.build());
         }
         History history;
-        try (DataLoader trainLoader = lb.build();
+        try (trainer; DataLoader trainLoader = lb.build();
              DataLoader valLoader = DataLoader.builder(val).batchSize(Math.max(b, 256)).build()) {
             history = trainer.fit(trainLoader, valLoader);
         }
