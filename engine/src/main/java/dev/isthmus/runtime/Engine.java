@@ -23,6 +23,8 @@ import java.util.Optional;
  *   <li>{@code isthmus.skinny} / {@code ISTHMUS_SKINNY}: {@code auto} (default) routes the products of fully
  *       connected layers at small batches to {@link SkinnyGemm} where it measured faster than OpenBLAS;
  *       {@code off} sends everything to OpenBLAS;</li>
+ *   <li>{@code isthmus.vector} / {@code ISTHMUS_VECTOR}: {@code auto} (the self-check decides) or {@code off}
+ *       (every kernel takes its scalar path, as on a JVM or native image without Vector API support);</li>
  *   <li>{@code isthmus.deterministic} / {@code ISTHMUS_DETERMINISTIC}: {@code true} keeps OpenBLAS on one
  *       thread, so every sum runs in a fixed order (the engine's own reductions always do) and a run is
  *       bit-reproducible even where multi-threaded BLAS would change the order of additions.</li>
@@ -53,7 +55,9 @@ public final class Engine {
         this.vectorGemm = new VectorGemm(budget.pool());
         this.vectors = vectorSupport(selfCheck);
         if (blas.isPresent()) {
-            this.gemm = new OpenBlasGemm(vectorGemm, skinnyEnabled() ? new SkinnyGemm(budget.pool()) : null);
+            // the skinny kernels are Vector API code: without intrinsified vectors every product stays with OpenBLAS
+            boolean skinny = skinnyEnabled() && vectors.intrinsified();
+            this.gemm = new OpenBlasGemm(vectorGemm, skinny ? new SkinnyGemm(budget.pool()) : null);
             this.fallbackReason = null;
         } else if (backend == Backend.OPENBLAS) {
             budget.close();
@@ -68,7 +72,7 @@ public final class Engine {
                 System.err.println("[isthmus] WARNING: " + fallbackReason + ". Using the Vector API GEMM.");
             }
         }
-        if (!vectors.intrinsified() && !warnedVectors) {
+        if (!vectors.intrinsified() && !warnedVectors && vectors.decidedBy().equals("self-check")) {
             warnedVectors = true;
             System.err.printf(Locale.ROOT, "[isthmus] WARNING: the Vector API does not look intrinsified on this JVM "
                     + "(vector loop %.2fx the speed of a scalar loop%s); kernels use their scalar paths.%n",
@@ -105,11 +109,21 @@ public final class Engine {
     /** The self-check runs once per JVM; later runtimes reuse its verdict. */
     private static synchronized VectorSupport vectorSupport(boolean selfCheck) {
         if (checkedVectors == null) {
-            checkedVectors = selfCheck ? VectorSupport.check()
-                    : new VectorSupport(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
-                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), true, Double.NaN, true);
+            checkedVectors = vectorsDisabled() ? VectorSupport.disabled()
+                    : selfCheck ? VectorSupport.check() : VectorSupport.assumed();
         }
         return checkedVectors;
+    }
+
+    private static boolean vectorsDisabled() {
+        String v = System.getProperty("isthmus.vector", System.getenv("ISTHMUS_VECTOR"));
+        if (v == null || v.isBlank() || v.equalsIgnoreCase("auto")) {
+            return false;
+        }
+        if (v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false")) {
+            return true;
+        }
+        throw new IllegalArgumentException("isthmus.vector must be auto or off, got '" + v + "'");
     }
 
     private static boolean selfCheckEnabled() {
@@ -173,8 +187,9 @@ public final class Engine {
             sb.append("blas threads   ").append(budget.blasThreads())
                     .append(budget.deterministic() ? " (deterministic mode: always 1)" : "").append('\n');
             String timeout = OpenBlas.threadTimeout();
-            sb.append("skinny gemm    ").append(skinnyEnabled() ? "SkinnyGemm for " + SkinnyGemm.routingSummary()
-                    : "off (isthmus.skinny=off): every product goes to OpenBLAS").append('\n');
+            sb.append("skinny gemm    ").append(!skinnyEnabled() ? "off (isthmus.skinny=off): every product goes to OpenBLAS"
+                    : !vectors.intrinsified() ? "off: the Vector API is not in use, every product goes to OpenBLAS"
+                    : "SkinnyGemm for " + SkinnyGemm.routingSummary()).append('\n');
             sb.append("blas spin      ").append(timeout == null ? "library default (2^28 cycles)"
                     : "2^" + timeout + " cycles after a call (OPENBLAS_THREAD_TIMEOUT)").append('\n');
         } else {
@@ -182,9 +197,7 @@ public final class Engine {
         }
         sb.append("threads        ").append(budget.threads()).append(" (budget; processors: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(")\n");
-        sb.append(String.format(Locale.ROOT, "vector api     %d-bit, %d floats/vector, %s (%.1fx scalar)%n",
-                vectors.speciesBits(), vectors.lanes(), vectors.intrinsified() ? "intrinsified" : "NOT intrinsified",
-                vectors.speedup()));
+        sb.append("vector api     ").append(vectors.describe()).append('\n');
         sb.append("java           ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append('\n');
         return sb.toString();

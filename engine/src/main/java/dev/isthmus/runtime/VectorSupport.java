@@ -13,9 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * @param lanes            floats per vector
  * @param correct          the vector loop matched the scalar loop exactly
  * @param speedup          scalar time / vector time on the same loop after warm-up
- * @param intrinsified     correct, and fast enough that vectors are evidently compiled to SIMD
+ * @param intrinsified     correct, and fast enough that vectors are evidently compiled to SIMD (and not disabled):
+ *                         the kernels take their Vector API paths exactly when this is true
+ * @param decidedBy        what decided: {@code "self-check"}, {@code "assumed (isthmus.selfcheck=false)"} or
+ *                         {@code "disabled (isthmus.vector=off)"}
  */
-public record VectorSupport(int speciesBits, int lanes, boolean correct, double speedup, boolean intrinsified) {
+public record VectorSupport(int speciesBits, int lanes, boolean correct, double speedup, boolean intrinsified,
+                            String decidedBy) {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -65,7 +69,31 @@ public record VectorSupport(int speciesBits, int lanes, boolean correct, double 
         double speedup = (double) scalarBest / Math.max(1, vectorBest);
         // The scalar loop may be auto-vectorised by C2 too, so "not far slower than scalar" is the robust test.
         boolean intrinsified = correct && speedup > 0.3;
-        return new VectorSupport(S.vectorBitSize(), S.length(), correct, speedup, intrinsified);
+        return new VectorSupport(S.vectorBitSize(), S.length(), correct, speedup, intrinsified, "self-check");
+    }
+
+    /** Without a check: the Vector API paths taken, as {@code -Disthmus.selfcheck=false} asks. */
+    public static VectorSupport assumed() {
+        return new VectorSupport(S.vectorBitSize(), S.length(), true, Double.NaN, true, "assumed (isthmus.selfcheck=false)");
+    }
+
+    /**
+     * The Vector API paths switched off ({@code -Disthmus.vector=off}): every kernel takes its scalar path and
+     * GEMM goes to OpenBLAS, as a native image without Vector API support must.
+     */
+    public static VectorSupport disabled() {
+        return new VectorSupport(S.vectorBitSize(), S.length(), true, Double.NaN, false, "disabled (isthmus.vector=off)");
+    }
+
+    /** One line for {@code isthmus info}. */
+    public String describe() {
+        if (!Double.isNaN(speedup)) {
+            return String.format(java.util.Locale.ROOT, "%d-bit, %d floats/vector, %s (%.1fx scalar)%s", speciesBits, lanes,
+                    intrinsified ? "intrinsified" : "NOT intrinsified: kernels take their scalar paths", speedup,
+                    correct ? "" : ", vector results differed");
+        }
+        return String.format(java.util.Locale.ROOT, "%d-bit, %d floats/vector, %s", speciesBits, lanes,
+                intrinsified ? "used, " + decidedBy : "off, " + decidedBy + ": kernels take their scalar paths");
     }
 
     private static void scalarAxpy(float a, float[] x, float[] y) {

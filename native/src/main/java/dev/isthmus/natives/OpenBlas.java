@@ -45,6 +45,12 @@ public final class OpenBlas {
     public static final int THREAD_TIMEOUT = 20;
     private static final String TIMEOUT_ENV = "OPENBLAS_THREAD_TIMEOUT";
 
+    /** {@code int setenv(const char*, const char*, int)}, named so the native-image metadata test can find it. */
+    static final FunctionDescriptor SETENV = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    /** {@code char* getenv(const char*)}. */
+    static final FunctionDescriptor GETENV = FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+
     private static final Object LOCK = new Object();
     private static volatile Optional<OpenBlasInfo> loaded;
     private static final List<String> ATTEMPTS = new ArrayList<>();
@@ -109,8 +115,7 @@ public final class OpenBlas {
         }
         try {
             Linker linker = Linker.nativeLinker();
-            MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(), SETENV);
             try (Arena arena = Arena.ofConfined()) {
                 int rc = (int) setenv.invokeExact(arena.allocateFrom(TIMEOUT_ENV),
                         arena.allocateFrom(Integer.toString(THREAD_TIMEOUT)), 0);
@@ -127,8 +132,7 @@ public final class OpenBlas {
     private static String nativeGetenv(String name) {
         try {
             Linker linker = Linker.nativeLinker();
-            MethodHandle getenv = linker.downcallHandle(linker.defaultLookup().find("getenv").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+            MethodHandle getenv = linker.downcallHandle(linker.defaultLookup().find("getenv").orElseThrow(), GETENV);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment v = (MemorySegment) getenv.invokeExact(arena.allocateFrom(name));
                 return v.equals(MemorySegment.NULL) ? null : v.reinterpret(4096).getString(0);
