@@ -270,39 +270,7 @@ public final class SafeTensors {
 
     /** The bytes {@link #save} would write, in memory (for sending weights rather than storing them). */
     public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        byte[] header = encodeHeader(tensors, metadata);
-        long size = header.length;
-        for (Tensor t : tensors.values()) {
-            size = Math.addExact(size, Math.multiplyExact(t.size(), (long) Float.BYTES));
-        }
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a safetensors image of " + size + " bytes does not fit a Java array; save a file");
-        }
-        // Written straight into an array of the final size: no growing buffer, no copy at the end.
-        ByteBuffer image = ByteBuffer.allocate((int) size);
-        WritableByteChannel into = new WritableByteChannel() {
-            @Override
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                image.put(src);
-                return n;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        try {
-            writeEncoded(into, header, tensors);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return image.array();
+        return SafeTensorsWriter.toBytes(tensors, metadata);
     }
 
     private static LoadReport loadInto(Path file, SafeTensorsSource src, Map<String, Tensor> target, boolean strict)
