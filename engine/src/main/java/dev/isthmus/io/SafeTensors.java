@@ -270,13 +270,7 @@ public final class SafeTensors {
 
     /** The bytes {@link #save} would write, in memory (for sending weights rather than storing them). */
     public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try {
-            write(java.nio.channels.Channels.newChannel(out), tensors, metadata);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return out.toByteArray();
+        return SafeTensorsWriter.toBytes(tensors, metadata);
     }
 
     private static LoadReport loadInto(Path file, SafeTensorsSource src, Map<String, Tensor> target, boolean strict)

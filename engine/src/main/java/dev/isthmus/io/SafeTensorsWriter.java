@@ -102,4 +102,41 @@ final class SafeTensorsWriter {
             out.write(buf);
         }
     }
+
+    /** The bytes of a whole safetensors file, written straight into an array of the final size. */
+    static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        byte[] header = encodeHeader(tensors, metadata);
+        long size = header.length;
+        for (Tensor t : tensors.values()) {
+            size = Math.addExact(size, Math.multiplyExact(t.size(), (long) Float.BYTES));
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a safetensors image of " + size + " bytes does not fit a Java array; save a file");
+        }
+        // Written straight into an array of the final size: no growing buffer, no copy at the end.
+        ByteBuffer image = ByteBuffer.allocate((int) size);
+        WritableByteChannel into = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                image.put(src);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try {
+            writeEncoded(into, header, tensors);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return image.array();
+    }
 }
