@@ -112,6 +112,17 @@ class HostileCliTest {
     }
 
     @Test
+    void aRealTrainingCheckpointStillLoadsStrictly() {
+        // Strict loading must not reject what 'isthmus train' writes: the checkpoint's optimizer buffers are its own.
+        Path run = tmp.resolve("calc-run");
+        CliRunner.Run train = CliRunner.run("train", "calculator", "--epochs", "1", "--samples", "200", "--out", run.toString());
+        assertEquals(0, train.code(), train.err());
+        CliRunner.Run ev = CliRunner.run("eval", run.resolve("checkpoint.safetensors").toString());
+        assertEquals(0, ev.code(), ev.err());
+        assertEquals(0, CliRunner.run("predict", run.resolve("model.safetensors").toString(), "3,4").code());
+    }
+
+    @Test
     void anOutOfMemoryErrorIsOneLineAndExitStatusOne() throws Exception {
         // 6000 x 6000 RGBA decodes to a 144 MB image: within the pixel limit, beyond a 48 MB heap.
         Path big = Files.write(tmp.resolve("big.png"), TestPngs.image(6000, 6000, 6));
