@@ -43,8 +43,10 @@ import java.util.Set;
  * memory-mapped and copied straight into off-heap tensors: the Java heap only ever holds the header.
  *
  * <p><b>Validation</b>: every field is checked before it sizes anything. The header length is checked
- * against {@link #MAX_HEADER_BYTES} and the file size before the header is read, and the header is
- * parsed as a stream (no JSON tree), failing at the first bad token. The JSON must be one object with
+ * against {@link InputLimits#headerBytes()} ({@link #MAX_HEADER_BYTES} unless lowered or raised with
+ * {@code -Disthmus.limits.headerBytes}) and the file size before the header is read, and the header is
+ * parsed as a stream (no JSON tree), failing at the first bad token; names and strings may be as long as the
+ * header itself (Jackson's smaller defaults would reject valid files). The JSON must be one object with
  * no duplicate names and nothing after it; each entry must have exactly {@code dtype}, {@code shape}
  * and {@code data_offsets}, with at most {@link #MAX_RANK} dimensions that each fit an {@code int}, an
  * element count that does not overflow, and a byte span that equals {@code numel * dtype size}; the
