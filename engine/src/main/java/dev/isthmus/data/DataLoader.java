@@ -1,5 +1,6 @@
 package dev.isthmus.data;
 
+import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 
@@ -130,7 +131,7 @@ public final class DataLoader implements AutoCloseable {
         this.featureBytes = Tensor.numel(fs) * Float.BYTES;
         this.targetBytes = classTargets ? Float.BYTES : Tensor.numel(ts) * Float.BYTES;
         this.order = new int[length];
-        this.arena = Arena.ofShared();
+        this.arena = NativeMemory.arena("DataLoader batch slots");
         int count = prefetch == 0 ? 1 : prefetch + 1;
         this.slots = new Slot[count];
         try {

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.tensor.Tensor;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -323,7 +322,7 @@ public final class SafeTensors {
     /** Reads and validates only the header (cheap: the data are not touched). */
     public static Header readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return parseHeader(file, ch);
+            return parseHeader(file, SafeTensorsSource.of(file, ch));
         }
     }
 
@@ -331,8 +330,9 @@ public final class SafeTensors {
     public static Contents load(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
              Arena mapping = Arena.ofConfined()) {
-            Header h = parseHeader(file, ch);
-            MemorySegment data = map(ch, h, mapping);
+            SafeTensorsSource src = SafeTensorsSource.of(file, ch);
+            Header h = parseHeader(file, src);
+            MemorySegment data = map(src, h, mapping);
             Map<String, Tensor> out = new LinkedHashMap<>();
             try {
                 for (Entry e : h.entries()) {
@@ -364,9 +364,35 @@ public final class SafeTensors {
      * mismatch leaves {@code target} untouched.
      */
     public static LoadReport loadInto(Path file, Map<String, Tensor> target, boolean strict) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-             Arena mapping = Arena.ofConfined()) {
-            Header h = parseHeader(file, ch);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return loadInto(file, SafeTensorsSource.of(file, ch), target, strict);
+        }
+    }
+
+    /**
+     * {@link #loadInto(Path, Map, boolean)} from a safetensors image in memory (what {@link #toBytes} made,
+     * e.g. weights broadcast over the network); {@code name} labels it in error messages. The same checks apply.
+     */
+    public static LoadReport loadInto(MemorySegment image, String name, Map<String, Tensor> target, boolean strict)
+            throws IOException {
+        return loadInto(Path.of(name), SafeTensorsSource.of(image), target, strict);
+    }
+
+    /** The bytes {@link #save} would write, in memory (for sending weights rather than storing them). */
+    public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            write(java.nio.channels.Channels.newChannel(out), tensors, metadata);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static LoadReport loadInto(Path file, SafeTensorsSource src, Map<String, Tensor> target, boolean strict)
+            throws IOException {
+        try (Arena mapping = Arena.ofConfined()) {
+            Header h = parseHeader(file, src);
             Map<String, Entry> byName = new LinkedHashMap<>();
             for (Entry e : h.entries()) {
                 byName.put(e.name(), e);
@@ -389,7 +415,7 @@ public final class SafeTensors {
                 throw new CheckpointMismatchException(file, strict ? missing : List.of(),
                         strict ? unexpected : List.of(), shapes);
             }
-            MemorySegment data = map(ch, h, mapping);
+            MemorySegment data = map(src, h, mapping);
             for (Map.Entry<String, Tensor> m : target.entrySet()) {
                 Entry e = byName.get(m.getKey());
                 if (e != null) {
@@ -400,10 +426,9 @@ public final class SafeTensors {
         }
     }
 
-    private static MemorySegment map(FileChannel ch, Header h, Arena arena) throws IOException {
+    private static MemorySegment map(SafeTensorsSource src, Header h, Arena arena) throws IOException {
         long bytes = h.dataBytes();
-        return bytes == 0 ? MemorySegment.ofArray(new byte[0])
-                : ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart(), bytes, arena);
+        return bytes == 0 ? MemorySegment.ofArray(new byte[0]) : src.slice(h.dataStart(), bytes, arena);
     }
 
     /** Converts one tensor's bytes from the mapped data section into float32 at {@code dst}. */
@@ -438,13 +463,13 @@ public final class SafeTensors {
 
     // ================================================================ header parsing
 
-    private static Header parseHeader(Path file, FileChannel ch) throws IOException {
+    private static Header parseHeader(Path file, SafeTensorsSource ch) throws IOException {
         long fileSize = ch.size();
         if (fileSize < 8) {
             throw bad(file, "file is " + fileSize + " bytes long, too short for the 8-byte header length");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, ch, lenBuf, 0);
+        ch.read(lenBuf, 0);
         long n = lenBuf.getLong(0);
         // An unsigned length >= 2^63 reads as negative: too large either way.
         if (n < 0 || n > MAX_HEADER_BYTES) {
@@ -458,7 +483,7 @@ public final class SafeTensors {
             throw bad(file, "header length " + n + " is too short for a JSON object");
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
-        readFully(file, ch, headerBuf, 8);
+        ch.read(headerBuf, 8);
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder()
@@ -671,17 +696,6 @@ public final class SafeTensors {
         if (expected != dataBytes) {
             throw bad(file, (dataBytes - expected) + " bytes after the last tensor: the data section holds "
                     + dataBytes + " bytes but the tensors cover " + expected);
-        }
-    }
-
-    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
-            if (r < 0) {
-                throw new EOFException(file + ": file shrank while its header was being read");
-            }
-            pos += r;
         }
     }
 

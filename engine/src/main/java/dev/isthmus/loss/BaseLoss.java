@@ -43,18 +43,6 @@ abstract class BaseLoss implements Loss {
         return gradTensor;
     }
 
-    /** Shape equality without copying shape arrays. */
-    static boolean sameShape(Tensor a, Tensor b) {
-        if (a.rank() != b.rank()) {
-            return false;
-        }
-        for (int i = 0; i < a.rank(); i++) {
-            if (a.dim(i) != b.dim(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     final IllegalArgumentException shapeError(String expected, Tensor in, Tensor tgt, String hint) {
         return new IllegalArgumentException(describe() + " expects " + expected + ", got input " + in.shapeString()

@@ -25,7 +25,7 @@ abstract class ElementwiseLoss extends BaseLoss {
 
     @Override
     public float forward(Tensor in, Tensor tgt) {
-        if (!sameShape(in, tgt)) {
+        if (!in.sameShape(tgt)) {
             String hint = in.size() == tgt.size() ? "reshape the target to " + in.shapeString()
                     + " (PyTorch would broadcast these shapes into a wrong loss)" : null;
             throw shapeError("input and target of the same shape", in, tgt, hint);

@@ -1,6 +1,6 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
+import dev.isthmus.kernel.pool.AvgPool;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
 
@@ -14,10 +14,6 @@ import java.lang.foreign.MemorySegment;
  */
 public class AvgPool2d extends Pool2d {
     private final boolean countIncludePad;
-    private MemorySegment xSeg, ySeg;
-    private final ThreadPool.RangeTask forwardTask = this::forwardPlanes;
-    private final ThreadPool.RangeTask backwardTask = this::backwardPlanes;
-
     /** Square window {@code kernel}, stride {@code kernel}, no padding. */
     public AvgPool2d(int kernel) {
         this(kernel, kernel, 0);
@@ -42,38 +38,17 @@ public class AvgPool2d extends Pool2d {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Tensor y = prepare(x);
-        xSeg = x.segment();
-        ySeg = y.segment();
-        forPlanes(forwardTask);
-        xSeg = ySeg = null;
-        return y;
+    void forwardPlanes(State s, int start, int end, int worker) {
+        int hw = s.h * s.w, ohw = s.oh * s.ow;
+        AvgPool.forward(s.xSeg, (long) start * hw, s.ySeg, (long) start * ohw, end - start, s.h, s.w, kh, kw, sh, sw, ph, pw,
+                countIncludePad, s.scratchSeg, worker * s.scratchSize);
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
-        Tensor dx = prepareBackward(dy);
-        if (!inputGradNeeded()) {
-            return null;
-        }
-        xSeg = dx.segment();
-        ySeg = dy.segment();
-        forPlanes(backwardTask);
-        xSeg = ySeg = null;
-        return dx;
-    }
-
-    private void forwardPlanes(int start, int end, int worker) {
-        int hw = h * w, ohw = oh * ow;
-        Pooling.avgForward(xSeg, (long) start * hw, ySeg, (long) start * ohw, end - start, h, w, kh, kw, sh, sw, ph, pw,
-                countIncludePad, scratchSeg, worker * scratchSize);
-    }
-
-    private void backwardPlanes(int start, int end, int worker) {
-        int hw = h * w, ohw = oh * ow;
-        Pooling.avgBackward(ySeg, (long) start * ohw, xSeg, (long) start * hw, end - start, h, w, kh, kw, sh, sw, ph, pw,
-                countIncludePad, scratchSeg, worker * scratchSize);
+    void backwardPlanes(State s, int start, int end, int worker) {
+        int hw = s.h * s.w, ohw = s.oh * s.ow;
+        AvgPool.backward(s.ySeg, (long) start * ohw, s.xSeg, (long) start * hw, end - start, s.h, s.w, kh, kw, sh, sw, ph, pw,
+                countIncludePad, s.scratchSeg, worker * s.scratchSize);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.Locale;
  * identity (the input tensor itself is returned, no copy).
  *
  * <p>The mask (holding 0 or {@code 1 / (1 - p)}) is drawn from this layer's {@link Rng}, a fixed default
- * seed unless one is given or set, so runs repeat exactly; it is kept in a reused buffer for backward,
+ * seed unless one is given or set, so runs repeat exactly; it is kept in a reused buffer of the call's state for backward,
  * which multiplies the gradient by the same mask.
  */
 public class Dropout extends Layer implements Stochastic {
@@ -26,15 +26,19 @@ public class Dropout extends Layer implements Stochastic {
     private final float p;
     private final float keepScale;
     private Rng rng;
-    private final TensorBuffer mask = new TensorBuffer();
-    private final TensorBuffer output = new TensorBuffer();
-    private final TensorBuffer gradInput = new TensorBuffer();
-    private boolean masked;
     private boolean frozen;
-    private boolean maskValid;
-    private Tensor lastOutput;
-    private Tensor maskView;
-    private Tensor cacheIn, cacheOut, cacheDy, cacheDx;
+
+    /** Per-call state: the mask and the output and gradient buffers, with view caches. */
+    static final class State extends LayerState {
+        final TensorBuffer mask = buffer();
+        final TensorBuffer output = buffer();
+        final TensorBuffer gradInput = buffer();
+        boolean masked;
+        boolean maskValid;
+        Tensor lastOutput;
+        Tensor maskView;
+        Tensor cacheIn, cacheOut, cacheDy, cacheDx;
+    }
 
     /** Dropout with probability {@code p}, drawing masks from a generator seeded with {@link #DEFAULT_SEED}. */
     public Dropout(float p) {
@@ -80,9 +84,15 @@ public class Dropout extends Layer implements Stochastic {
         frozen = on;
     }
 
-    /** The mask of the last training-mode forward (0 or 1/(1-p) per element), or null if none was applied. */
+    /** The mask of the last training-mode {@link #forward(Tensor)} (0 or 1/(1-p) per element), or null if none was applied. */
     Tensor mask() {
-        return masked ? maskView : null;
+        State s = (State) ownStateIfAny();
+        return s != null && s.masked ? s.maskView : null;
+    }
+
+    @Override
+    public LayerState newState() {
+        return new State();
     }
 
     @Override
@@ -94,34 +104,35 @@ public class Dropout extends Layer implements Stochastic {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        State s = stateOf(state, State.class);
         if (x.rank() < 1) {
             outputShape(x.shape());
         }
-        if (!isTraining() || p == 0f) {
-            masked = false;
-            lastOutput = x;
+        if (!keep || !isTraining() || p == 0f) {
+            s.masked = false;
+            s.lastOutput = keep ? x : null;
             return x;
         }
         Tensor m, y;
-        if (x == cacheIn) {
-            m = maskView;
-            y = cacheOut;
+        if (x == s.cacheIn) {
+            m = s.maskView;
+            y = s.cacheOut;
         } else {
             int[] shape = x.shape();
-            m = mask.get(shape);
-            y = output.get(shape);
-            cacheIn = x;
-            cacheOut = y;
+            m = s.mask.get(shape);
+            y = s.output.get(shape);
+            s.cacheIn = x;
+            s.cacheOut = y;
         }
-        if (!frozen || !maskValid || m != maskView) {
+        if (!frozen || !s.maskValid || m != s.maskView) {
             fillMask(m.segment(), m.size());
-            maskValid = true;
+            s.maskValid = true;
         }
-        maskView = m;
+        s.maskView = m;
         Activations.mul(x.segment(), m.segment(), y.segment(), x.size());
-        masked = true;
-        lastOutput = y;
+        s.masked = true;
+        s.lastOutput = y;
         return y;
     }
 
@@ -132,42 +143,34 @@ public class Dropout extends Layer implements Stochastic {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
-        if (lastOutput == null) {
+    public Tensor backward(Tensor dy, LayerState state) {
+        State s = stateOf(state, State.class);
+        if (s.lastOutput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!Elementwise.sameShape(dy, lastOutput)) {
-            throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
+        if (!dy.sameShape(s.lastOutput)) {
+            throw shapeError("gradient " + s.lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
         if (!inputGradNeeded()) {
             return null;
         }
-        if (!masked) {
+        if (!s.masked) {
             return dy;
         }
         Tensor dx;
-        if (dy == cacheDy) {
-            dx = cacheDx;
+        if (dy == s.cacheDy) {
+            dx = s.cacheDx;
         } else {
-            dx = gradInput.get(dy.shape());
-            cacheDy = dy;
-            cacheDx = dx;
+            dx = s.gradInput.get(dy.shape());
+            s.cacheDy = dy;
+            s.cacheDx = dx;
         }
-        Activations.mul(dy.segment(), maskView.segment(), dx.segment(), dy.size());
+        Activations.mul(dy.segment(), s.maskView.segment(), dx.segment(), dy.size());
         return dx;
     }
 
     @Override
     public String describe() {
         return String.format(Locale.ROOT, "Dropout(p=%s)", p);
-    }
-
-    @Override
-    public void close() {
-        mask.close();
-        output.close();
-        gradInput.close();
-        lastOutput = maskView = cacheIn = cacheOut = cacheDy = cacheDx = null;
-        super.close();
     }
 }

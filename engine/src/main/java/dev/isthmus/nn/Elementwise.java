@@ -13,18 +13,27 @@ import java.lang.foreign.MemorySegment;
  * out without computing shapes again, so steady steps allocate nothing.
  */
 abstract class Elementwise extends Layer {
-    private final TensorBuffer output = new TensorBuffer();
-    private final TensorBuffer gradInput = new TensorBuffer();
-    /** The last forward's input and output (views of buffers owned by this layer or the one before). */
-    Tensor lastInput;
-    Tensor lastOutput;
-    private Tensor cacheIn, cacheOut, cacheGradFor, cacheDx;
+
+    /** Per-call state: output and gradient buffers, the last input and output, and view caches. */
+    static class State extends LayerState {
+        final TensorBuffer output = buffer();
+        final TensorBuffer gradInput = buffer();
+        /** The last forward's input and output (views of buffers owned by this state or the one before). */
+        Tensor lastInput;
+        Tensor lastOutput;
+        Tensor cacheIn, cacheOut, cacheGradFor, cacheDx;
+    }
 
     /** {@code y = f(x)} over {@code n} elements. */
-    abstract void apply(MemorySegment x, MemorySegment y, long n);
+    abstract void apply(MemorySegment x, MemorySegment y, long n, State s);
 
     /** {@code dx = f'(x) dy} over {@code n} elements, from the saved input {@code x} and output {@code y}. */
-    abstract void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n);
+    abstract void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n, State s);
+
+    @Override
+    public LayerState newState() {
+        return new State();
+    }
 
     @Override
     public int[] outputShape(int... s) {
@@ -35,68 +44,54 @@ abstract class Elementwise extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        State s = stateOf(state, State.class);
         Tensor y;
-        if (x == cacheIn) {
-            y = cacheOut;
+        if (x == s.cacheIn) {
+            y = s.cacheOut;
         } else {
-            y = output.get(outputShape(x.shape()));
-            cacheIn = x;
-            cacheOut = y;
+            y = s.output.get(outputShape(x.shape()));
+            s.cacheIn = x;
+            s.cacheOut = y;
         }
-        apply(x.segment(), y.segment(), x.size());
-        lastInput = x;
-        lastOutput = y;
+        apply(x.segment(), y.segment(), x.size(), s);
+        keep(s, keep, x, y);
         return y;
     }
 
+    /** Records (or, for an inference pass, forgets) what backward reads. */
+    static void keep(State s, boolean keep, Tensor x, Tensor y) {
+        s.lastInput = keep ? x : null;
+        s.lastOutput = keep ? y : null;
+    }
+
     @Override
-    public Tensor backward(Tensor dy) {
-        Tensor x = checkGradient(dy);
+    public Tensor backward(Tensor dy, LayerState state) {
+        State s = stateOf(state, State.class);
+        Tensor x = checkGradient(dy, s);
         if (!inputGradNeeded()) {
             return null;
         }
         Tensor dx;
-        if (x == cacheGradFor) {
-            dx = cacheDx;
+        if (x == s.cacheGradFor) {
+            dx = s.cacheDx;
         } else {
-            dx = gradInput.get(x.shape());
-            cacheGradFor = x;
-            cacheDx = dx;
+            dx = s.gradInput.get(x.shape());
+            s.cacheGradFor = x;
+            s.cacheDx = dx;
         }
-        applyBackward(x.segment(), lastOutput.segment(), dy.segment(), dx.segment(), dy.size());
+        applyBackward(x.segment(), s.lastOutput.segment(), dy.segment(), dx.segment(), dy.size(), s);
         return dx;
     }
 
     /** Validates {@code dy} against the last forward and returns that forward's input. */
-    final Tensor checkGradient(Tensor dy) {
-        if (lastInput == null) {
+    final Tensor checkGradient(Tensor dy, State s) {
+        if (s.lastInput == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!sameShape(dy, lastOutput)) {
-            throw shapeError("gradient " + lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
+        if (!dy.sameShape(s.lastOutput)) {
+            throw shapeError("gradient " + s.lastOutput.shapeString(), dy.shape(), "it must match the last forward output");
         }
-        return lastInput;
-    }
-
-    /** Shape equality without copying shape arrays. */
-    static boolean sameShape(Tensor a, Tensor b) {
-        if (a.rank() != b.rank()) {
-            return false;
-        }
-        for (int i = 0; i < a.rank(); i++) {
-            if (a.dim(i) != b.dim(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    @Override
-    public void close() {
-        output.close();
-        gradInput.close();
-        lastInput = lastOutput = cacheIn = cacheOut = cacheGradFor = cacheDx = null;
-        super.close();
+        return s.lastInput;
     }
 }

@@ -15,23 +15,90 @@ import java.util.Map;
  * {@link #forward} computes the output and keeps what backward needs; {@link #backward} receives
  * dL/d(output), adds dL/d(parameters) into the parameters' gradients and returns dL/d(input).
  *
- * <p>Outputs and input gradients are buffers owned by the module and reused from step to step
- * (valid until the next call of the same method); a caller must not close them. Parameter names and
- * layouts follow PyTorch, so {@link #stateDict()} maps 1:1 onto a PyTorch {@code state_dict}.
+ * <p>A layer holds its parameters, shape and dispatch; what one call computes and keeps (outputs, saved
+ * inputs, indices, scratch) lives in a {@link LayerState} that the caller passes:
+ * {@link #forward(Tensor, LayerState, boolean)} and {@link #backward(Tensor, LayerState)}. The one-argument
+ * {@link #forward(Tensor)} and {@link #backward(Tensor)} use the layer's own default state, made on first
+ * use and bound to one thread: a call from a second thread throws, naming
+ * {@link dev.isthmus.infer.Predictor}, which gives each concurrent call a state of its own. An inference
+ * pass ({@code keep = false}) saves nothing for backward and acts as in evaluation mode.
+ *
+ * <p>Outputs and input gradients are buffers of the state, reused from step to step (valid until the next
+ * call of the same method with that state); a caller must not close them. Parameter names and layouts
+ * follow PyTorch, so {@link #stateDict()} maps 1:1 onto a PyTorch {@code state_dict}.
  */
 public abstract class Layer implements AutoCloseable {
     private boolean training = true;
     private boolean inputGradNeeded = true;
     private Parameters store;
-
-    /** Computes the output for {@code input}; validates the input shape and names the layer if it does not fit. */
-    public abstract Tensor forward(Tensor input);
+    private LayerState own;
+    private final CallGuard guard = new CallGuard();
 
     /**
-     * Back-propagates {@code gradOutput} (dL/d(output) of the last forward): accumulates parameter gradients
-     * and returns dL/d(input), or {@code null} when {@link #inputGradNeeded()} is false.
+     * Computes the output for {@code input} in the layer's own state, keeping what {@link #backward(Tensor)}
+     * needs; validates the input shape and names the layer if it does not fit. One thread only (see the
+     * class comment).
      */
-    public abstract Tensor backward(Tensor gradOutput);
+    public final Tensor forward(Tensor input) {
+        guard.enter(this);
+        try {
+            return forward(input, ownState(), true);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Back-propagates {@code gradOutput} (dL/d(output) of the last {@link #forward(Tensor)}): accumulates
+     * parameter gradients and returns dL/d(input), or {@code null} when {@link #inputGradNeeded()} is false.
+     */
+    public final Tensor backward(Tensor gradOutput) {
+        guard.enter(this);
+        try {
+            return backward(gradOutput, ownState());
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Computes the output for {@code input} in {@code state} (made by this layer's {@link #newState()}).
+     * With {@code keep} the state keeps what {@link #backward(Tensor, LayerState)} needs and dropout follows
+     * {@link #isTraining()}; without it nothing is kept and the pass is an evaluation-mode inference.
+     */
+    public abstract Tensor forward(Tensor input, LayerState state, boolean keep);
+
+    /** Back-propagates through the last forward that ran with {@code state} and {@code keep = true}. */
+    public abstract Tensor backward(Tensor gradOutput, LayerState state);
+
+    /** A fresh per-call state for this layer (and its children); the caller owns it and closes it. */
+    public LayerState newState() {
+        return new LayerState();
+    }
+
+    /** The layer's default state, behind the one-argument forward and backward. */
+    final LayerState ownState() {
+        LayerState s = own;
+        if (s == null || s.isClosed()) {
+            s = newState();
+            own = s;
+        }
+        return s;
+    }
+
+    /** The default state if a one-argument forward made it, else null (tests and diagnostics). */
+    final LayerState ownStateIfAny() {
+        return own;
+    }
+
+    /** Throws when {@code state} was not made by this layer (a state tree passed to the wrong model). */
+    protected final <S extends LayerState> S stateOf(LayerState state, Class<S> type) {
+        if (!type.isInstance(state)) {
+            throw new IllegalArgumentException(describe() + ": expected a state made by its newState(), got "
+                    + (state == null ? "null" : state.getClass().getName()));
+        }
+        return type.cast(state);
+    }
 
     /**
      * The output shape for an input shape (batch dimension included), or an {@link IllegalArgumentException}
@@ -134,12 +201,17 @@ public abstract class Layer implements AutoCloseable {
         return inputGradNeeded;
     }
 
-    /** Frees the module's buffers, its children's, and the flat parameter store if gathered. */
+    /** Frees the default state, the children's, and the flat parameter store if gathered. */
     @Override
     public void close() {
         for (Layer child : children().values()) {
             child.close();
         }
+        if (own != null) {
+            own.close();
+            own = null;
+        }
+        guard.release();
         if (store != null) {
             store.close();
             store = null;

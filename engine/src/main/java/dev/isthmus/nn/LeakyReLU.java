@@ -26,12 +26,12 @@ public class LeakyReLU extends Elementwise {
     }
 
     @Override
-    void apply(MemorySegment x, MemorySegment y, long n) {
+    void apply(MemorySegment x, MemorySegment y, long n, State s) {
         Activations.leakyRelu(x, y, n, negativeSlope);
     }
 
     @Override
-    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n) {
+    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n, State s) {
         // from the input: with a negative slope the output's sign does not tell the side
         Activations.leakyReluBackward(x, dy, dx, n, negativeSlope);
     }

@@ -26,13 +26,17 @@ public class Linear extends Layer {
     private final int out;
     private final Parameter weight;
     private final Parameter bias;
-    private final TensorBuffer output = new TensorBuffer();
-    private final TensorBuffer gradInput = new TensorBuffer();
-    private Tensor input;
     private boolean fusedRelu;
-    /** The last {@code [N, out]} and {@code [N, in]} shapes, kept so a step allocates no shape arrays. */
-    private int[] outShape;
-    private int[] inShape;
+
+    /** Per-call state: output and input-gradient buffers, the saved input and the last shapes. */
+    static final class State extends LayerState {
+        final TensorBuffer output = buffer();
+        final TensorBuffer gradInput = buffer();
+        Tensor input;
+        /** The last {@code [N, out]} and {@code [N, in]} shapes, kept so a step allocates no shape arrays. */
+        int[] outShape;
+        int[] inShape;
+    }
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -99,15 +103,21 @@ public class Linear extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public LayerState newState() {
+        return new State();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        State s = stateOf(state, State.class);
         if (x.rank() != 2 || x.dim(1) != in) {
             outputShape(x.shape()); // throws, naming the shapes
         }
         int n = x.dim(0);
-        if (outShape == null || outShape[0] != n) {
-            outShape = new int[]{n, out};
+        if (s.outShape == null || s.outShape[0] != n) {
+            s.outShape = new int[]{n, out};
         }
-        Tensor y = output.get(outShape);
+        Tensor y = s.output.get(s.outShape);
         Gemm gemm = Engine.get().gemm();
         gemm.sgemm(false, true, n, out, in, 1f, x.segment(), in, weight.data().segment(), in, 0f, y.segment(), out);
         if (bias != null) {
@@ -115,12 +125,14 @@ public class Linear extends Layer {
         } else if (fusedRelu) {
             Activations.relu(y.segment(), y.segment(), (long) n * out);
         }
-        input = x;
+        s.input = keep ? x : null;
         return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    public Tensor backward(Tensor dy, LayerState state) {
+        State s = stateOf(state, State.class);
+        Tensor input = s.input;
         if (input == null) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
@@ -138,10 +150,10 @@ public class Linear extends Layer {
             return null;
         }
         // dX[N, in] = dY[N, out] W[out, in]
-        if (inShape == null || inShape[0] != n) {
-            inShape = new int[]{n, in};
+        if (s.inShape == null || s.inShape[0] != n) {
+            s.inShape = new int[]{n, in};
         }
-        Tensor dx = gradInput.get(inShape);
+        Tensor dx = s.gradInput.get(s.inShape);
         gemm.sgemm(false, false, n, in, out, 1f, dy.segment(), out, weight.data().segment(), in, 0f, dx.segment(), in);
         return dx;
     }
@@ -149,12 +161,5 @@ public class Linear extends Layer {
     @Override
     public String describe() {
         return "Linear(" + in + " -> " + out + (bias == null ? ", bias=false" : "") + ")";
-    }
-
-    @Override
-    public void close() {
-        output.close();
-        gradInput.close();
-        super.close();
     }
 }

@@ -1,6 +1,6 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
+import dev.isthmus.kernel.pool.MaxPool;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
 
@@ -16,11 +16,6 @@ import java.lang.foreign.MemorySegment;
  * window order) and gradients match PyTorch's exactly.
  */
 public class MaxPool2d extends Pool2d {
-    private int[] argmax = new int[0];
-    private MemorySegment xSeg, ySeg;
-    private final ThreadPool.RangeTask forwardTask = this::forwardPlanes;
-    private final ThreadPool.RangeTask backwardTask = this::backwardPlanes;
-
     /** Square window {@code kernel}, stride {@code kernel}, no padding. */
     public MaxPool2d(int kernel) {
         this(kernel, kernel, 0);
@@ -40,44 +35,33 @@ public class MaxPool2d extends Pool2d {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Tensor y = prepare(x);
+    void beforeForward(State s, Tensor y, boolean keep) {
+        if (!keep) {
+            s.winners = null; // an inference pass keeps no winners: the kernel skips the index stores
+            return;
+        }
         long outs = y.size();
         if (outs > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(describe() + ": output " + y.shapeString() + " is too large for an index buffer");
         }
-        if (argmax.length < outs) {
-            argmax = new int[(int) outs];
+        if (s.argmax == null || s.argmax.length < outs) {
+            s.argmax = new int[(int) outs];
         }
-        xSeg = x.segment();
-        ySeg = y.segment();
-        forPlanes(forwardTask);
-        xSeg = ySeg = null;
-        return y;
+        s.winners = s.argmax;
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
-        Tensor dx = prepareBackward(dy);
-        if (!inputGradNeeded()) {
-            return null;
-        }
-        xSeg = dx.segment();
-        ySeg = dy.segment();
-        forPlanes(backwardTask);
-        xSeg = ySeg = null;
-        return dx;
+    void forwardPlanes(State s, int start, int end, int worker) {
+        int hw = s.h * s.w, ohw = s.oh * s.ow;
+        MaxPool.forward(s.xSeg, (long) start * hw, s.ySeg, (long) start * ohw, s.winners, start * ohw, end - start,
+                s.h, s.w, kh, kw, sh, sw, ph, pw, s.scratchSeg, worker * s.scratchSize);
     }
 
-    private void forwardPlanes(int start, int end, int worker) {
-        int hw = h * w, ohw = oh * ow;
-        Pooling.maxForward(xSeg, (long) start * hw, ySeg, (long) start * ohw, argmax, start * ohw, end - start,
-                h, w, kh, kw, sh, sw, ph, pw, scratchSeg, worker * scratchSize);
-    }
-
-    private void backwardPlanes(int start, int end, int worker) {
-        int hw = h * w, ohw = oh * ow;
-        Pooling.maxBackward(ySeg, (long) start * ohw, argmax, start * ohw, xSeg, (long) start * hw, end - start, h, w, oh, ow);
+    @Override
+    void backwardPlanes(State s, int start, int end, int worker) {
+        int hw = s.h * s.w, ohw = s.oh * s.ow;
+        MaxPool.backward(s.ySeg, (long) start * ohw, s.argmax, start * ohw, s.xSeg, (long) start * hw, end - start,
+                s.h, s.w, s.oh, s.ow);
     }
 
     @Override

@@ -18,6 +18,11 @@ import java.util.List;
  *
  * <p>Reading validates every field and goes through the layers' constructors, which reject invalid
  * hyper-parameters, so a hostile file yields an {@link IllegalArgumentException} naming the layer.
+ *
+ * <p>An instance ({@link #parse}, {@link #of}) is a validated architecture that can {@link #build()} fresh
+ * models, with the per-sample input shape when known (from an {@code "input_shape"} field of the JSON's
+ * root, or {@link #withInputShape}): what {@code Predictor.load(weights, spec)} needs to read a weights file
+ * that carries no architecture of its own, such as a PyTorch {@code state_dict} saved as safetensors.
  */
 public final class ModelSpec {
     /** Metadata key of the architecture JSON. */
@@ -28,7 +33,71 @@ public final class ModelSpec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_DEPTH = 16;
 
-    private ModelSpec() {
+    /** Root field of the JSON that may give the per-sample input shape, e.g. {@code "input_shape":[1,28,28]}. */
+    public static final String INPUT_SHAPE_FIELD = "input_shape";
+
+    private final String json;
+    private final int[] inputShape;
+
+    private ModelSpec(String json, int[] inputShape) {
+        this.json = json;
+        this.inputShape = inputShape;
+    }
+
+    /**
+     * A validated architecture from its JSON (as {@link #toJson} writes it, optionally with an
+     * {@code "input_shape"} array at the root); throws {@link IllegalArgumentException} naming what is wrong.
+     */
+    public static ModelSpec parse(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("model architecture is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        int[] shape = null;
+        if (root != null && root.has(INPUT_SHAPE_FIELD)) {
+            shape = checkShape(array(root, INPUT_SHAPE_FIELD, "model"));
+        }
+        build(root, "model", 0).close(); // validates every layer now rather than at first use
+        return new ModelSpec(json, shape);
+    }
+
+    /** The architecture of {@code model}, with the per-sample input shape if given (e.g. {@code 1, 28, 28}). */
+    public static ModelSpec of(Layer model, int... inputShape) {
+        return new ModelSpec(toJson(model), inputShape.length == 0 ? null : checkShape(inputShape.clone()));
+    }
+
+    /** This architecture with the per-sample input shape {@code shape} (no batch dimension). */
+    public ModelSpec withInputShape(int... shape) {
+        return new ModelSpec(json, checkShape(shape.clone()));
+    }
+
+    /** The per-sample input shape (no batch dimension), or null when the spec does not say. */
+    public int[] inputShape() {
+        return inputShape == null ? null : inputShape.clone();
+    }
+
+    /** A freshly initialised model of this architecture; the caller owns it. */
+    public Layer build() {
+        return fromJson(json);
+    }
+
+    /** The architecture JSON. */
+    public String json() {
+        return json;
+    }
+
+    private static int[] checkShape(int[] shape) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("input shape must have at least one dimension");
+        }
+        for (int d : shape) {
+            if (d < 1) {
+                throw new IllegalArgumentException("input shape dimensions must be >= 1, got " + java.util.Arrays.toString(shape));
+            }
+        }
+        return shape;
     }
 
     /** The JSON text describing {@code model}. */

@@ -1,5 +1,6 @@
 package dev.isthmus.nn;
 
+import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -39,7 +40,7 @@ public final class Parameters implements AutoCloseable {
             real += p.size();
         }
         this.count = real;
-        this.arena = Arena.ofShared();
+        this.arena = NativeMemory.arena("Parameters", Math.toIntExact(Math.max(total, ALIGN_FLOATS)));
         long slots = Math.max(total, ALIGN_FLOATS);
         this.data = Tensor.zeros(arena, Math.toIntExact(slots));
         this.grad = Tensor.zeros(arena, Math.toIntExact(slots));

@@ -26,25 +26,24 @@ public class ReLU extends Elementwise {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
         if (!fused) {
-            return super.forward(x);
+            return super.forward(x, state, keep);
         }
         if (x.rank() < 1) {
             outputShape(x.shape());
         }
-        lastInput = x;
-        lastOutput = x;
+        keep(stateOf(state, State.class), keep, x, x);
         return x;
     }
 
     @Override
-    void apply(MemorySegment x, MemorySegment y, long n) {
+    void apply(MemorySegment x, MemorySegment y, long n, State s) {
         Activations.relu(x, y, n);
     }
 
     @Override
-    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n) {
+    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n, State s) {
         Activations.reluBackward(y, dy, dx, n);
     }
 

@@ -98,11 +98,29 @@ public class Sequential extends Layer {
         this.checkFinite = on;
     }
 
+    /** Per-call state: one state per layer, in order. */
+    static final class State extends LayerState {
+        final LayerState[] layers;
+
+        State(List<Layer> layers) {
+            this.layers = new LayerState[layers.size()];
+            for (int i = 0; i < this.layers.length; i++) {
+                this.layers[i] = own(layers.get(i).newState());
+            }
+        }
+    }
+
     @Override
-    public Tensor forward(Tensor input) {
+    public LayerState newState() {
+        return new State(layers);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, LayerState state, boolean keep) {
+        State s = stateOf(state, State.class);
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x);
+            x = layers.get(i).forward(x, s.layers[i], keep);
             if (checkFinite) {
                 requireFinite(x, i, "forward output");
             }
@@ -111,10 +129,11 @@ public class Sequential extends Layer {
     }
 
     @Override
-    public Tensor backward(Tensor gradOutput) {
+    public Tensor backward(Tensor gradOutput, LayerState state) {
+        State s = stateOf(state, State.class);
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= firstBackward; i--) {
-            g = layers.get(i).backward(g);
+            g = layers.get(i).backward(g, s.layers[i]);
             if (checkFinite && g != null) {
                 requireFinite(g, i, "input gradient");
             }

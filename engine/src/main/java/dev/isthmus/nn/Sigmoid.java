@@ -7,12 +7,12 @@ import java.lang.foreign.MemorySegment;
 /** {@code 1 / (1 + exp(-x))}, PyTorch's {@code nn.Sigmoid}; backward uses the output: {@code y (1 - y)}. */
 public class Sigmoid extends Elementwise {
     @Override
-    void apply(MemorySegment x, MemorySegment y, long n) {
+    void apply(MemorySegment x, MemorySegment y, long n, State s) {
         Activations.sigmoid(x, y, n);
     }
 
     @Override
-    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n) {
+    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n, State s) {
         Activations.sigmoidBackward(y, dy, dx, n);
     }
 

@@ -16,7 +16,11 @@ import java.lang.foreign.MemorySegment;
  */
 public class Softmax extends Elementwise {
     private final int dim;
-    private int outer, cols, inner;
+
+    /** Elementwise state plus the slice geometry of the last input. */
+    static final class SoftmaxState extends State {
+        int outer, cols, inner;
+    }
 
     public Softmax() {
         this(1);
@@ -41,7 +45,13 @@ public class Softmax extends Elementwise {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public LayerState newState() {
+        return new SoftmaxState();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        SoftmaxState s = stateOf(state, SoftmaxState.class);
         int rank = x.rank();
         int d = dim < 0 ? rank + dim : dim;
         if (d < 0 || d >= rank) {
@@ -54,27 +64,29 @@ public class Softmax extends Elementwise {
         for (int i = d + 1; i < rank; i++) {
             in *= x.dim(i);
         }
-        outer = Math.toIntExact(o);
-        cols = x.dim(d);
-        inner = Math.toIntExact(in);
-        return super.forward(x);
+        s.outer = Math.toIntExact(o);
+        s.cols = x.dim(d);
+        s.inner = Math.toIntExact(in);
+        return super.forward(x, s, keep);
     }
 
     @Override
-    void apply(MemorySegment x, MemorySegment y, long n) {
-        if (inner == 1) {
-            Activations.softmaxRows(x, y, outer, cols);
+    void apply(MemorySegment x, MemorySegment y, long n, State state) {
+        SoftmaxState s = (SoftmaxState) state;
+        if (s.inner == 1) {
+            Activations.softmaxRows(x, y, s.outer, s.cols);
         } else {
-            Activations.softmaxStrided(x, y, outer, cols, inner);
+            Activations.softmaxStrided(x, y, s.outer, s.cols, s.inner);
         }
     }
 
     @Override
-    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n) {
-        if (inner == 1) {
-            Activations.softmaxRowsBackward(y, dy, dx, outer, cols);
+    void applyBackward(MemorySegment x, MemorySegment y, MemorySegment dy, MemorySegment dx, long n, State state) {
+        SoftmaxState s = (SoftmaxState) state;
+        if (s.inner == 1) {
+            Activations.softmaxRowsBackward(y, dy, dx, s.outer, s.cols);
         } else {
-            Activations.softmaxStridedBackward(y, dy, dx, outer, cols, inner);
+            Activations.softmaxStridedBackward(y, dy, dx, s.outer, s.cols, s.inner);
         }
     }
 

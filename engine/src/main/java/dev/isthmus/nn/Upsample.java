@@ -1,6 +1,6 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
+import dev.isthmus.kernel.pool.Upsampling;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
@@ -16,12 +16,27 @@ import java.lang.foreign.MemorySegment;
  */
 public class Upsample extends Layer {
     private final int scale;
-    private final TensorBuffer output = new TensorBuffer();
-    private final TensorBuffer gradInput = new TensorBuffer();
-    private int[] inShape, outShape;
-    private MemorySegment xSeg, ySeg;
-    private final ThreadPool.RangeTask forwardTask = this::forwardPlanes;
-    private final ThreadPool.RangeTask backwardTask = this::backwardPlanes;
+
+    /** Per-call state: output and gradient buffers, the last shapes, and the plane tasks with their operands. */
+    final class State extends LayerState {
+        final TensorBuffer output = buffer();
+        final TensorBuffer gradInput = buffer();
+        int[] inShape, outShape;
+        boolean kept;
+        MemorySegment xSeg, ySeg;
+        final ThreadPool.RangeTask forwardTask = this::forwardPlanes;
+        final ThreadPool.RangeTask backwardTask = this::backwardPlanes;
+
+        private void forwardPlanes(int start, int end, int worker) {
+            long hw = (long) inShape[2] * inShape[3];
+            Upsampling.forward(xSeg, start * hw, ySeg, start * hw * scale * scale, end - start, inShape[2], inShape[3], scale);
+        }
+
+        private void backwardPlanes(int start, int end, int worker) {
+            long hw = (long) inShape[2] * inShape[3];
+            Upsampling.backward(ySeg, start * hw * scale * scale, xSeg, start * hw, end - start, inShape[2], inShape[3], scale);
+        }
+    }
 
     public Upsample(int scaleFactor) {
         if (scaleFactor < 1) {
@@ -43,41 +58,49 @@ public class Upsample extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        if (!x.hasShape(inShape)) {
+    public LayerState newState() {
+        return new State();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        State s = stateOf(state, State.class);
+        if (!x.hasShape(s.inShape)) {
             int[] shape = x.shape();
-            outShape = outputShape(shape);
-            inShape = shape;
+            s.outShape = outputShape(shape);
+            s.inShape = shape;
         }
-        Tensor y = output.get(outShape);
-        xSeg = x.segment();
-        ySeg = y.segment();
-        forPlanes(forwardTask, y.size());
-        xSeg = ySeg = null;
+        Tensor y = s.output.get(s.outShape);
+        s.xSeg = x.segment();
+        s.ySeg = y.segment();
+        forPlanes(s, s.forwardTask, y.size());
+        s.xSeg = s.ySeg = null;
+        s.kept = keep;
         return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
-        if (inShape == null) {
+    public Tensor backward(Tensor dy, LayerState state) {
+        State s = stateOf(state, State.class);
+        if (!s.kept) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (!dy.hasShape(outShape)) {
-            throw shapeError("gradient " + java.util.Arrays.toString(outShape), dy.shape(), "it must match the last forward output");
+        if (!dy.hasShape(s.outShape)) {
+            throw shapeError("gradient " + java.util.Arrays.toString(s.outShape), dy.shape(), "it must match the last forward output");
         }
         if (!inputGradNeeded()) {
             return null;
         }
-        Tensor dx = gradInput.get(inShape);
-        xSeg = dx.segment();
-        ySeg = dy.segment();
-        forPlanes(backwardTask, dy.size());
-        xSeg = ySeg = null;
+        Tensor dx = s.gradInput.get(s.inShape);
+        s.xSeg = dx.segment();
+        s.ySeg = dy.segment();
+        forPlanes(s, s.backwardTask, dy.size());
+        s.xSeg = s.ySeg = null;
         return dx;
     }
 
-    private void forPlanes(ThreadPool.RangeTask task, long work) {
-        int planes = inShape[0] * inShape[1];
+    private static void forPlanes(State s, ThreadPool.RangeTask task, long work) {
+        int planes = s.inShape[0] * s.inShape[1];
         if (work >= Pool2d.PARALLEL_MIN) {
             Engine.get().threads().pool().parallelFor(planes, task);
         } else {
@@ -85,25 +108,8 @@ public class Upsample extends Layer {
         }
     }
 
-    private void forwardPlanes(int start, int end, int worker) {
-        long hw = (long) inShape[2] * inShape[3];
-        Pooling.upsampleForward(xSeg, start * hw, ySeg, start * hw * scale * scale, end - start, inShape[2], inShape[3], scale);
-    }
-
-    private void backwardPlanes(int start, int end, int worker) {
-        long hw = (long) inShape[2] * inShape[3];
-        Pooling.upsampleBackward(ySeg, start * hw * scale * scale, xSeg, start * hw, end - start, inShape[2], inShape[3], scale);
-    }
-
     @Override
     public String describe() {
         return "Upsample(scale_factor=" + scale + ", mode=nearest)";
-    }
-
-    @Override
-    public void close() {
-        output.close();
-        gradInput.close();
-        super.close();
     }
 }

@@ -11,37 +11,50 @@ import java.util.Arrays;
  * training loop allocates nothing here.
  */
 abstract class ViewLayer extends Layer {
-    private Tensor lastIn, lastOut, lastDy, lastDx;
-    private int[] inShape, outShape;
 
-    @Override
-    public Tensor forward(Tensor x) {
-        if (x != lastIn) {
-            int[] s = x.shape();
-            int[] o = outputShape(s);
-            lastOut = x.reshape(o);
-            lastIn = x;
-            inShape = s;
-            outShape = o;
-            lastDy = null;
-            lastDx = null;
-        }
-        return lastOut;
+    /** Per-call state: the views of the last input and gradient, handed out again for the same tensors. */
+    static final class State extends LayerState {
+        Tensor lastIn, lastOut, lastDy, lastDx;
+        int[] inShape, outShape;
+        boolean kept;
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
-        if (lastIn == null) {
+    public LayerState newState() {
+        return new State();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, LayerState state, boolean keep) {
+        State s = stateOf(state, State.class);
+        if (x != s.lastIn) {
+            int[] shape = x.shape();
+            int[] o = outputShape(shape);
+            s.lastOut = x.reshape(o);
+            s.lastIn = x;
+            s.inShape = shape;
+            s.outShape = o;
+            s.lastDy = null;
+            s.lastDx = null;
+        }
+        s.kept = keep;
+        return s.lastOut;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, LayerState state) {
+        State s = stateOf(state, State.class);
+        if (!s.kept) {
             throw new IllegalStateException(describe() + ": backward before forward");
         }
-        if (dy != lastDy) {
-            if (!dy.hasShape(outShape)) {
-                throw shapeError("gradient " + Arrays.toString(outShape), dy.shape(), "it must match the last forward output");
+        if (dy != s.lastDy) {
+            if (!dy.hasShape(s.outShape)) {
+                throw shapeError("gradient " + Arrays.toString(s.outShape), dy.shape(), "it must match the last forward output");
             }
-            lastDy = dy;
-            lastDx = dy.reshape(inShape);
+            s.lastDy = dy;
+            s.lastDx = dy.reshape(s.inShape);
         }
-        return inputGradNeeded() ? lastDx : null;
+        return inputGradNeeded() ? s.lastDx : null;
     }
 
     /** Product of {@code s[from..to]} inclusive. */
@@ -93,11 +106,5 @@ abstract class ViewLayer extends Layer {
         if (unknown > 1) {
             throw new IllegalArgumentException(layer + ": at most one size can be -1, got " + Arrays.toString(sizes));
         }
-    }
-
-    @Override
-    public void close() {
-        lastIn = lastOut = lastDy = lastDx = null;
-        super.close();
     }
 }

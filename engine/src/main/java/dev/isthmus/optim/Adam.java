@@ -23,27 +23,11 @@ public final class Adam extends AdamBase {
         this(builder(params).lr(lr));
     }
 
-    private Adam(Builder b) {
+    private Adam(Builder<Adam> b) {
         super("Adam", b, false);
     }
 
-    public static Builder builder(Parameters params) {
-        return new Builder(params);
-    }
-
-    /** Adam's settings; weight decay defaults to 0. */
-    public static final class Builder extends AdamBase.Builder<Builder> {
-        private Builder(Parameters params) {
-            super(params, 0);
-        }
-
-        @Override
-        Builder self() {
-            return this;
-        }
-
-        public Adam build() {
-            return new Adam(this);
-        }
+    public static Builder<Adam> builder(Parameters params) {
+        return new Builder<>(params, 0, Adam::new);
     }
 }

@@ -18,27 +18,11 @@ public final class AdamW extends AdamBase {
         this(builder(params).lr(lr));
     }
 
-    private AdamW(Builder b) {
+    private AdamW(Builder<AdamW> b) {
         super("AdamW", b, true);
     }
 
-    public static Builder builder(Parameters params) {
-        return new Builder(params);
-    }
-
-    /** AdamW's settings; weight decay defaults to 1e-2. */
-    public static final class Builder extends AdamBase.Builder<Builder> {
-        private Builder(Parameters params) {
-            super(params, 1e-2);
-        }
-
-        @Override
-        Builder self() {
-            return this;
-        }
-
-        public AdamW build() {
-            return new AdamW(this);
-        }
+    public static Builder<AdamW> builder(Parameters params) {
+        return new Builder<>(params, 1e-2, AdamW::new);
     }
 }

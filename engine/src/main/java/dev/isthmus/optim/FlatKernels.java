@@ -11,8 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The element-wise loops of the optimizers, penalties and gradient clipping over a range
- * {@code [from, to)} of a model's flat buffers (element indices). Each has a Vector API path and a scalar
+ * The shared loops of penalties and gradient clipping over a range {@code [from, to)} of a model's flat
+ * buffers (element indices), and the load/stride helpers the optimizers' own update loops (beside their
+ * rules in {@link SGD} and {@link AdamBase}) use. Each loop has a Vector API path and a scalar
  * path ({@code vec == false}, and the tail) that compute lane by lane the same operations in the same
  * order without fused multiply-adds, so element-wise results are identical bits on both paths; sums
  * (norms, penalty values) differ only in summation order.
@@ -22,7 +23,7 @@ import java.nio.ByteOrder;
  * coefficients computed in double and rounded to float once, as ATen does with Python scalars.
  */
 final class FlatKernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Elements summed in float lanes before the partial sum moves to double. */
@@ -31,117 +32,12 @@ final class FlatKernels {
     private FlatKernels() {
     }
 
-    private static FloatVector load(MemorySegment m, long i) {
+    static FloatVector load(MemorySegment m, long i) {
         return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
     }
 
-    private static long vectorEnd(long from, long to, boolean vec) {
+    static long vectorEnd(long from, long to, boolean vec) {
         return vec ? from + (to - from) / S.length() * S.length() : from;
-    }
-
-    /**
-     * SGD without momentum: {@code d = g (+ wd * p)}, {@code p = p + negLr * d}
-     * ({@code torch.optim.SGD} with momentum 0).
-     */
-    static void sgd(MemorySegment p, MemorySegment g, long from, long to, boolean decay, float wd, float negLr, boolean vec) {
-        long end = vectorEnd(from, to, vec);
-        long i = from;
-        for (; i < end; i += S.length()) {
-            FloatVector pv = load(p, i);
-            FloatVector d = load(g, i);
-            if (decay) {
-                d = d.add(pv.mul(wd));
-            }
-            pv.add(d.mul(negLr)).intoMemorySegment(p, i * Float.BYTES, NO);
-        }
-        for (; i < to; i++) {
-            float pv = p.getAtIndex(F, i);
-            float d = g.getAtIndex(F, i);
-            if (decay) {
-                d = d + pv * wd;
-            }
-            p.setAtIndex(F, i, pv + d * negLr);
-        }
-    }
-
-    /**
-     * SGD with momentum: {@code d = g (+ wd * p)}; {@code buf = d} on the first step, else
-     * {@code buf = buf * mom + damp1m * d}; {@code d = nesterov ? d + mom * buf : buf};
-     * {@code p = p + negLr * d}.
-     */
-    static void sgdMomentum(MemorySegment p, MemorySegment g, MemorySegment buf, long from, long to,
-                            boolean decay, float wd, float mom, float damp1m, boolean first, boolean nesterov,
-                            float negLr, boolean vec) {
-        long end = vectorEnd(from, to, vec);
-        long i = from;
-        for (; i < end; i += S.length()) {
-            FloatVector pv = load(p, i);
-            FloatVector d = load(g, i);
-            if (decay) {
-                d = d.add(pv.mul(wd));
-            }
-            FloatVector b = first ? d : load(buf, i).mul(mom).add(d.mul(damp1m));
-            b.intoMemorySegment(buf, i * Float.BYTES, NO);
-            d = nesterov ? d.add(b.mul(mom)) : b;
-            pv.add(d.mul(negLr)).intoMemorySegment(p, i * Float.BYTES, NO);
-        }
-        for (; i < to; i++) {
-            float pv = p.getAtIndex(F, i);
-            float d = g.getAtIndex(F, i);
-            if (decay) {
-                d = d + pv * wd;
-            }
-            float b = first ? d : buf.getAtIndex(F, i) * mom + d * damp1m;
-            buf.setAtIndex(F, i, b);
-            d = nesterov ? d + b * mom : b;
-            p.setAtIndex(F, i, pv + d * negLr);
-        }
-    }
-
-    /**
-     * Adam and AdamW. {@code coupled}: {@code g = g + wd * p} (Adam's L2 weight decay); {@code decoupled}:
-     * {@code p = p * decayMul} first (AdamW, {@code decayMul = 1 - lr * wd}). Then
-     * {@code m = m * b1 + omb1 * g}, {@code v = v * b2 + (omb2 * g) * g},
-     * {@code denom = sqrt(v) / bc2Sqrt + eps}, {@code p = p + (negStep * m) / denom}.
-     */
-    static void adam(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long from, long to,
-                     boolean coupled, float wd, boolean decoupled, float decayMul,
-                     float b1, float omb1, float b2, float omb2, float bc2Sqrt, float eps, float negStep, boolean vec) {
-        long end = vectorEnd(from, to, vec);
-        long i = from;
-        for (; i < end; i += S.length()) {
-            long at = i * Float.BYTES;
-            FloatVector pv = load(p, i);
-            FloatVector gv = load(g, i);
-            if (coupled) {
-                gv = gv.add(pv.mul(wd));
-            }
-            if (decoupled) {
-                pv = pv.mul(decayMul);
-            }
-            FloatVector mv = load(m, i).mul(b1).add(gv.mul(omb1));
-            FloatVector vv = load(v, i).mul(b2).add(gv.mul(omb2).mul(gv));
-            mv.intoMemorySegment(m, at, NO);
-            vv.intoMemorySegment(v, at, NO);
-            FloatVector denom = vv.sqrt().div(bc2Sqrt).add(eps);
-            pv.add(mv.mul(negStep).div(denom)).intoMemorySegment(p, at, NO);
-        }
-        for (; i < to; i++) {
-            float pv = p.getAtIndex(F, i);
-            float gv = g.getAtIndex(F, i);
-            if (coupled) {
-                gv = gv + pv * wd;
-            }
-            if (decoupled) {
-                pv = pv * decayMul;
-            }
-            float mv = m.getAtIndex(F, i) * b1 + gv * omb1;
-            float vv = v.getAtIndex(F, i) * b2 + gv * omb2 * gv;
-            m.setAtIndex(F, i, mv);
-            v.setAtIndex(F, i, vv);
-            float denom = (float) Math.sqrt(vv) / bc2Sqrt + eps;
-            p.setAtIndex(F, i, pv + mv * negStep / denom);
-        }
     }
 
     /** {@code x = x * s}. */

@@ -2,6 +2,7 @@ package dev.isthmus.optim;
 
 import dev.isthmus.nn.Parameters;
 import dev.isthmus.runtime.Engine;
+import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -34,11 +35,11 @@ import java.util.Objects;
 public abstract class Optimizer implements AutoCloseable {
     private final String kind;
     private final Parameters params;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final Map<String, Tensor> buffers;
     private final BlockPlan plan;
     private final FlatLoop loop = new FlatLoop();
-    private final FlatLoop.Body body = this::update;
+    private final FlatLoop.Body body = (from, to, decay) -> update(from, to, decay, vectors());
     private double lr;
     private long step;
 
@@ -48,6 +49,7 @@ public abstract class Optimizer implements AutoCloseable {
         checkLr(kind, lr);
         this.lr = lr;
         this.plan = BlockPlan.of(params, decayOnlyWhereMarked);
+        this.arena = NativeMemory.arena(kind + " state");
         Map<String, Tensor> b = new LinkedHashMap<>();
         int size = Math.toIntExact(params.data().size());
         for (String name : bufferNames) {
@@ -71,8 +73,11 @@ public abstract class Optimizer implements AutoCloseable {
     /** Computes this step's scalar coefficients (in double, rounded to float once, as ATen does). */
     abstract void prepare(long step);
 
-    /** Updates the block {@code [from, to)}; {@code decay} is false where weight decay is exempted. */
-    abstract double update(long from, long to, boolean decay);
+    /**
+     * Updates the block {@code [from, to)}; {@code decay} is false where weight decay is exempted; {@code vec}
+     * false runs the scalar loop only (it gives the same bits as the vector loop).
+     */
+    abstract double update(long from, long to, boolean decay, boolean vec);
 
     /** Hyper-parameters by PyTorch's param_group names (booleans as 0/1), for {@link #state()} and {@link #describe()}. */
     abstract Map<String, Double> hyper();

@@ -1,7 +1,12 @@
 package dev.isthmus.optim;
 
 import dev.isthmus.nn.Parameters;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +24,9 @@ import java.util.Map;
  */
 public final class SGD extends Optimizer {
     static final String MOMENTUM_BUFFER = "momentum_buffer";
+    private static final VectorSpecies<Float> S = FlatKernels.S;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final double momentum;
     private final double dampening;
@@ -84,14 +92,46 @@ public final class SGD extends Optimizer {
         first = step == 1;
     }
 
+    /**
+     * The rule, element by element over {@code [from, to)} (vector lanes and the scalar tail compute the same
+     * float operations): {@code d = g (+ wd * p)}; with momentum {@code buf = d} on the first step, else
+     * {@code buf = mom * buf + (1 - dampening) * d}, and {@code d = nesterov ? d + mom * buf : buf};
+     * then {@code p = p - lr * d}.
+     */
     @Override
-    double update(long from, long to, boolean decay) {
-        boolean d = decay && weightDecay != 0;
-        if (momentum == 0) {
-            FlatKernels.sgd(data(), grad(), from, to, d, wd, negLr, vectors());
-        } else {
-            FlatKernels.sgdMomentum(data(), grad(), buffer(MOMENTUM_BUFFER), from, to, d, wd, mom, damp1m, first, nesterov,
-                    negLr, vectors());
+    double update(long from, long to, boolean decay, boolean vec) {
+        boolean dec = decay && weightDecay != 0;
+        boolean withMomentum = momentum != 0;
+        MemorySegment p = data();
+        MemorySegment g = grad();
+        MemorySegment buf = withMomentum ? buffer(MOMENTUM_BUFFER) : null;
+        long end = FlatKernels.vectorEnd(from, to, vec);
+        long i = from;
+        for (; i < end; i += S.length()) {
+            FloatVector pv = FlatKernels.load(p, i);
+            FloatVector d = FlatKernels.load(g, i);
+            if (dec) {
+                d = d.add(pv.mul(wd));
+            }
+            if (withMomentum) {
+                FloatVector b = first ? d : FlatKernels.load(buf, i).mul(mom).add(d.mul(damp1m));
+                b.intoMemorySegment(buf, i * Float.BYTES, NO);
+                d = nesterov ? d.add(b.mul(mom)) : b;
+            }
+            pv.add(d.mul(negLr)).intoMemorySegment(p, i * Float.BYTES, NO);
+        }
+        for (; i < to; i++) {
+            float pv = p.getAtIndex(F, i);
+            float d = g.getAtIndex(F, i);
+            if (dec) {
+                d = d + pv * wd;
+            }
+            if (withMomentum) {
+                float b = first ? d : buf.getAtIndex(F, i) * mom + d * damp1m;
+                buf.setAtIndex(F, i, b);
+                d = nesterov ? d + b * mom : b;
+            }
+            p.setAtIndex(F, i, pv + d * negLr);
         }
         return 0;
     }

@@ -9,11 +9,13 @@ import java.util.Arrays;
  * A contiguous, row-major float32 tensor (NCHW for images) whose elements live off-heap in a
  * 64-byte-aligned {@link MemorySegment}.
  *
- * <p>Ownership is explicit. A tensor made by a factory without an {@link Arena} owns a shared arena of
- * its own and frees it on {@link #close()}. A tensor made in a caller's arena lives as long as that
- * arena, and {@code close()} leaves it alone. Views ({@link #reshape}, {@link #view}, {@link #slice})
- * share the memory of the tensor they come from and never own it. Any access after the memory is freed
- * throws {@link IllegalStateException}; it never reaches freed memory.
+ * <p>Ownership is explicit. A tensor made by a factory without an {@link Arena} owns an arena of its own
+ * ({@link NativeMemory#arena}) and frees it on {@link #close()} (idempotent). A tensor made in a caller's
+ * arena lives as long as that arena, and {@code close()} leaves it alone. Views ({@link #reshape},
+ * {@link #view}, {@link #slice}) share the memory of the tensor they come from, never free it, and keep
+ * it reachable. A tensor nobody closed is reported once and freed when it and all its views become
+ * unreachable. Any access after the memory is freed throws {@link IllegalStateException}; it never
+ * reaches freed memory.
  */
 public final class Tensor implements AutoCloseable {
 
@@ -25,12 +27,20 @@ public final class Tensor implements AutoCloseable {
     private final long size;
     private final MemorySegment data;
     private final Arena owner;
+    /** What keeps {@link #data} allocated while this tensor is reachable: the owning arena, or null. */
+    private final Object anchor;
 
-    private Tensor(int[] shape, MemorySegment data, Arena owner) {
+    private Tensor(int[] shape, MemorySegment data, Arena owner, Object anchor) {
         this.shape = shape;
         this.size = data.byteSize() / Float.BYTES;
         this.data = data;
         this.owner = owner;
+        this.anchor = anchor;
+    }
+
+    /** A tensor over {@code data} that keeps {@code anchor} (the arena the memory belongs to) reachable. */
+    static Tensor anchored(MemorySegment data, Object anchor, int[] shape) {
+        return new Tensor(shape, data, null, anchor);
     }
 
     // ---------------------------------------------------------------- factories
@@ -38,9 +48,9 @@ public final class Tensor implements AutoCloseable {
     /** A zero-filled tensor that owns its memory. */
     public static Tensor zeros(int... shape) {
         int[] s = checkShape(shape);
-        Arena arena = Arena.ofShared();
+        Arena arena = NativeMemory.arena("Tensor", s);
         try {
-            return new Tensor(s, arena.allocate(numel(s) * Float.BYTES, ALIGNMENT), arena);
+            return new Tensor(s, arena.allocate(numel(s) * Float.BYTES, ALIGNMENT), arena, arena);
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
             throw e;
@@ -50,7 +60,7 @@ public final class Tensor implements AutoCloseable {
     /** A zero-filled tensor whose memory belongs to {@code arena}. */
     public static Tensor zeros(Arena arena, int... shape) {
         int[] s = checkShape(shape);
-        return new Tensor(s, arena.allocate(numel(s) * Float.BYTES, ALIGNMENT), null);
+        return new Tensor(s, arena.allocate(numel(s) * Float.BYTES, ALIGNMENT), null, arena);
     }
 
     /** A tensor filled with {@code value}, owning its memory. */
@@ -113,7 +123,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes cannot hold shape "
                     + Arrays.toString(s) + " (" + numel(s) * Float.BYTES + " bytes)");
         }
-        return new Tensor(s, segment, null);
+        return new Tensor(s, segment, null, null);
     }
 
     // ---------------------------------------------------------------- views
@@ -149,7 +159,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " (" + size
                     + " elements) to " + Arrays.toString(newShape) + " (" + known + " elements)");
         }
-        return new Tensor(s, data, null);
+        return new Tensor(s, data, null, anchor);
     }
 
     /** A view of {@code numel(shape)} elements starting at element {@code offset}, sharing memory. */
@@ -160,7 +170,7 @@ public final class Tensor implements AutoCloseable {
             throw new IndexOutOfBoundsException("view of " + Arrays.toString(s) + " at offset " + offset
                     + " exceeds tensor " + Arrays.toString(this.shape) + " of " + size + " elements");
         }
-        return new Tensor(s, data.asSlice(offset * Float.BYTES, n * Float.BYTES), null);
+        return new Tensor(s, data.asSlice(offset * Float.BYTES, n * Float.BYTES), null, anchor);
     }
 
     /** Rows {@code [from, to)} along the first dimension, sharing memory (a mini-batch of a dataset). */
@@ -171,7 +181,7 @@ public final class Tensor implements AutoCloseable {
         long row = shape[0] == 0 ? 0 : size / shape[0];
         int[] s = shape.clone();
         s[0] = to - from;
-        return new Tensor(s, data.asSlice(from * row * Float.BYTES, (to - from) * row * Float.BYTES), null);
+        return new Tensor(s, data.asSlice(from * row * Float.BYTES, (to - from) * row * Float.BYTES), null, anchor);
     }
 
     // ---------------------------------------------------------------- element access
@@ -252,6 +262,11 @@ public final class Tensor implements AutoCloseable {
         return shape.length;
     }
 
+    /** Whether {@code other} has this tensor's shape (compared in place: {@link #shape()} would copy). */
+    public boolean sameShape(Tensor other) {
+        return java.util.Arrays.equals(shape, other.shape);
+    }
+
     public long size() {
         return size;
     }
@@ -275,10 +290,10 @@ public final class Tensor implements AutoCloseable {
         return Arrays.equals(shape, s);
     }
 
-    /** Frees the memory if this tensor owns it; views and arena-allocated tensors are left to their owner. */
+    /** Frees the memory if this tensor owns it (idempotent); views and arena-allocated tensors are left to their owner. */
     @Override
     public void close() {
-        if (owner != null && owner.scope().isAlive()) {
+        if (owner != null) {
             owner.close();
         }
     }

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * same memory (one small view object per shape change).
  *
  * <p>The tensor returned by {@link #get} stays valid until the next call with another shape or
- * {@link #close()}; its contents are whatever was there before (callers overwrite it).
+ * {@link #close()}; its contents are whatever was there before (callers overwrite it). The memory comes
+ * from {@link NativeMemory}: a buffer its layer forgot to close is reported and freed once unreachable.
  */
 public final class TensorBuffer implements AutoCloseable {
     private Arena arena;
@@ -30,13 +31,13 @@ public final class TensorBuffer implements AutoCloseable {
             if (arena != null) {
                 arena.close();
             }
-            arena = Arena.ofShared();
+            arena = NativeMemory.arena("TensorBuffer");
             long elems = Math.max(n, 16);
             memory = arena.allocate(elems * Float.BYTES, Tensor.ALIGNMENT);
             capacity = elems;
         }
         currentShape = shape.clone();
-        current = Tensor.wrap(memory.asSlice(0, n * Float.BYTES), shape);
+        current = Tensor.anchored(memory.asSlice(0, n * Float.BYTES), arena, currentShape);
         return current;
     }
 

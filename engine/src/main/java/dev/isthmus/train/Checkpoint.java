@@ -24,13 +24,23 @@ import java.util.Map;
  * A training checkpoint in one safetensors file: the model's tensors under their PyTorch state_dict names
  * (so the file also loads as weights), the optimizer's flat buffers under {@code optimizer.<name>}, the
  * best weights of early stopping under {@code early_stopping.best_weights}, and in {@code __metadata__} the
- * model description, the optimizer's step/lr/hyper-parameters, the schedule's counters, the history, the
- * step counter and the seed. Written atomically, so a crash during a save leaves the previous checkpoint.
+ * model description, the optimizer's step/lr/hyper-parameters, the schedule's counters, the step counter,
+ * the seed and a reference to the history file. Written atomically, so a crash during a save leaves the
+ * previous checkpoint.
+ *
+ * <p>The history lives in its own file (JSON or CSV, written just before the checkpoint), not in the
+ * checkpoint, whose size therefore does not grow with the epochs. The checkpoint records that file's path
+ * (relative to the checkpoint's directory when it is beside it), the epoch count and the last epoch's
+ * training loss; resuming reads the history back, drops epochs saved after the checkpoint, and rejects a
+ * history file that is shorter or belongs to another run. Checkpoints that embed the history (format 1
+ * before this change) still resume.
  */
 public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String OPTIMIZER_PREFIX = "optimizer.";
     static final String BEST_WEIGHTS = "early_stopping.best_weights";
+    static final String HISTORY_REF = "isthmus.history_ref";
+    private static final String LEGACY_HISTORY = "isthmus.history";
 
     private Checkpoint() {
     }
@@ -69,12 +79,51 @@ public final class Checkpoint {
             es.put("since_best", t.sinceBest());
             meta.put("isthmus.early_stopping", es.toString());
         }
-        meta.put("isthmus.history", t.history().toJson());
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
+        Path historyFile = t.historyFile();
+        t.history().save(historyFile);
+        ObjectNode ref = JSON.createObjectNode();
+        Path abs = historyFile.toAbsolutePath();
+        ref.put("file", parent != null && parent.equals(abs.getParent()) ? abs.getFileName().toString() : abs.toString());
+        ref.put("epochs", t.history().lastEpoch());
+        if (!t.history().isEmpty()) {
+            putDouble(ref, "last_train_loss", t.history().last().trainLoss());
+        }
+        meta.put(HISTORY_REF, ref.toString());
         SafeTensors.save(file, tensors, meta);
+    }
+
+    /** The history a checkpoint refers to (or embeds, if written before the history had its own file). */
+    private static History history(Path file, Map<String, String> meta) throws IOException {
+        if (!meta.containsKey(HISTORY_REF) && meta.containsKey(LEGACY_HISTORY)) {
+            return History.fromJson(meta.get(LEGACY_HISTORY), file + " (" + LEGACY_HISTORY + ")");
+        }
+        JsonNode ref = json(file, meta, HISTORY_REF);
+        int epochs = ref.path("epochs").asInt(-1);
+        Path parent = file.toAbsolutePath().getParent();
+        Path hf = Path.of(ref.path("file").asText());
+        hf = parent == null || hf.isAbsolute() ? hf : parent.resolve(hf);
+        if (epochs < 0 || ref.path("file").asText().isEmpty()) {
+            throw new CheckpointFormatException(file, HISTORY_REF + " must name a history file and its epoch count, got " + ref);
+        }
+        if (!Files.isRegularFile(hf)) {
+            throw new CheckpointFormatException(file, "its history file " + hf + " (epochs 1 to " + epochs + ") is missing");
+        }
+        History h = History.load(hf);
+        if (h.lastEpoch() < epochs) {
+            throw new CheckpointFormatException(file, "its history file " + hf + " ends at epoch " + h.lastEpoch()
+                    + ", the checkpoint is after epoch " + epochs);
+        }
+        h.truncateAfter(epochs);
+        double last = ref.path("last_train_loss").isNumber() ? ref.path("last_train_loss").asDouble() : Double.NaN;
+        if (epochs > 0 && Double.compare(last, h.last().trainLoss()) != 0) {
+            throw new CheckpointFormatException(file, "its history file " + hf + " belongs to another run (epoch " + epochs
+                    + " train loss " + h.last().trainLoss() + ", the checkpoint recorded " + last + ")");
+        }
+        return h;
     }
 
     static void restore(Path file, Trainer t) throws IOException {
@@ -123,7 +172,7 @@ public final class Checkpoint {
             for (Map.Entry<String, Tensor> e : state.entrySet()) {
                 e.getValue().copyFrom(c.tensors().get(e.getKey()));
             }
-            History h = History.fromJson(require(file, meta, "isthmus.history"), file + " (isthmus.history)");
+            History h = history(file, meta);
             double best = Double.NaN;
             int bestEpoch = 0, since = 0;
             if (meta.containsKey("isthmus.early_stopping")) {

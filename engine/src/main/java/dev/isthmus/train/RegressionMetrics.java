@@ -56,7 +56,7 @@ public final class RegressionMetrics {
      * there is one output).
      */
     public void add(Tensor predictions, Tensor targets) {
-        if (!sameShape(predictions, targets)) {
+        if (!predictions.sameShape(targets)) {
             throw new IllegalArgumentException("RegressionMetrics.add: predictions " + predictions.shapeString()
                     + " and targets " + targets.shapeString() + " differ in shape");
         }
@@ -78,18 +78,6 @@ public final class RegressionMetrics {
         }
     }
 
-    /** Compares dimension by dimension: {@code Tensor.shape()} returns a copy, which would allocate per batch. */
-    private static boolean sameShape(Tensor a, Tensor b) {
-        if (a.rank() != b.rank()) {
-            return false;
-        }
-        for (int i = 0; i < a.rank(); i++) {
-            if (a.dim(i) != b.dim(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /** Adds {@code predictions.length / outputs} samples stored row-major. */
     public void add(float[] predictions, float[] targets) {

@@ -33,6 +33,10 @@ import java.util.Objects;
  * seed and the epoch or step, so the same seed, data and thread settings give bit-identical weights, and a
  * run resumed from a checkpoint ends exactly where the uninterrupted run does.
  *
+ * <p>Ownership: the trainer frees what it allocates (the best-weights copy of early stopping) at the end of
+ * {@link #fit} and in {@link #close()}, which also closes the loss's buffers (a loss is usually built inline, as
+ * above; one used again reallocates them). The model, optimizer and loaders stay the caller's to close.
+ *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3))
  *         .epochs(10).classification(10).earlyStopping(EarlyStopping.onValidationLoss(3))
@@ -40,7 +44,7 @@ import java.util.Objects;
  * History h = trainer.fit(trainLoader, valLoader);
  * }</pre>
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
 
     /** What the model predicts, which decides the validation metrics. */
     public enum Task { CLASSIFICATION, REGRESSION, OTHER }
@@ -57,6 +61,7 @@ public final class Trainer {
     private final int classes;
     private final TrainingListener listener;
     private final Path checkpoint;
+    private final Path historyFile;
     private final long seed;
     private final List<Stochastic> stochastic = new ArrayList<>();
     private final Map<String, String> architecture;
@@ -85,6 +90,7 @@ public final class Trainer {
         this.classes = b.classes;
         this.listener = b.listener;
         this.checkpoint = b.checkpoint;
+        this.historyFile = b.historyFile != null || b.checkpoint == null ? b.historyFile : defaultHistoryFile(b.checkpoint);
         this.seed = b.seed;
         this.architecture = b.architecture;
         collectStochastic(model);
@@ -149,8 +155,23 @@ public final class Trainer {
         if (earlyStopping != null && bestWeights != null) {
             model.parameters().data().copyFrom(bestWeights);
         }
+        freeBestWeights();
         listener.onTrainEnd();
         return history;
+    }
+
+    /** Frees the trainer's own buffers and the loss's (idempotent); the model, optimizer and loaders are not touched. */
+    @Override
+    public void close() {
+        freeBestWeights();
+        loss.close();
+    }
+
+    private void freeBestWeights() {
+        if (bestWeights != null) {
+            bestWeights.close();
+            bestWeights = null;
+        }
     }
 
     private EpochRecord trainEpoch(int epoch, DataLoader train, DataLoader val) {
@@ -304,6 +325,17 @@ public final class Trainer {
         return architecture;
     }
 
+    /** Where the checkpoint's history is written each epoch. */
+    Path historyFile() {
+        return historyFile;
+    }
+
+    private static Path defaultHistoryFile(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return checkpoint.resolveSibling(stem + ".history.json");
+    }
+
     EarlyStopping earlyStopping() {
         return earlyStopping;
     }
@@ -355,6 +387,7 @@ public final class Trainer {
         private int classes;
         private TrainingListener listener = TrainingListener.of();
         private Path checkpoint;
+        private Path historyFile;
         private long seed;
         private Map<String, String> architecture = Map.of();
 
@@ -424,9 +457,22 @@ public final class Trainer {
             return this;
         }
 
-        /** Write a training checkpoint (atomically) to {@code file} after every epoch. */
+        /**
+         * Write a training checkpoint (atomically) to {@code file} after every epoch, and the history beside it
+         * ({@code <name>.history.json}, or the file given to {@link #historyFile}).
+         */
         public Builder checkpoint(Path file) {
             this.checkpoint = file;
+            return this;
+        }
+
+        /** Where checkpoints keep the history, {@code .json} or {@code .csv} (e.g. the run's {@code history.json}). */
+        public Builder historyFile(Path file) {
+            String n = file.getFileName().toString();
+            if (!n.endsWith(".json") && !n.endsWith(".csv")) {
+                throw new IllegalArgumentException("history file must end in .json or .csv, got " + file);
+            }
+            this.historyFile = file;
             return this;
         }
 

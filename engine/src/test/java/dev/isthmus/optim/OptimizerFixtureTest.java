@@ -74,7 +74,7 @@ class OptimizerFixtureTest {
         };
     }
 
-    private static <B extends AdamBase.Builder<B>> B adam(B b, JsonNode s, double defaultDecay) {
+    private static <O extends AdamBase> AdamBase.Builder<O> adam(AdamBase.Builder<O> b, JsonNode s, double defaultDecay) {
         b.lr(s.get("lr").asDouble());
         if (s.has("betas")) {
             b.betas(s.get("betas").get(0).asDouble(), s.get("betas").get(1).asDouble());

@@ -213,6 +213,8 @@ class OptimizerTest {
                     src[k].setAtIndex(ValueLayout.JAVA_FLOAT, i, k == 3 ? v * v : (i % 11 == 0 ? 0f : v));
                 }
             }
+            Linear lin = new Linear(n, 1, false);
+            Parameters store = lin.parameters();
             for (int kernel = 0; kernel < 7; kernel++) {
                 MemorySegment[][] copies = new MemorySegment[2][4];
                 double[] sums = new double[2];
@@ -223,12 +225,11 @@ class OptimizerTest {
                     MemorySegment[] s = copies[path];
                     boolean vec = path == 0;
                     switch (kernel) {
-                        case 0 -> FlatKernels.sgd(s[0], s[1], from, to, true, 0.01f, -0.1f, vec);
-                        case 1 -> FlatKernels.sgdMomentum(s[0], s[1], s[2], from, to, true, 0.01f, 0.9f, 0.8f, false, true, -0.1f, vec);
-                        case 2 -> FlatKernels.adam(s[0], s[1], s[2], s[3], from, to, true, 0.01f, false, 1f,
-                                0.9f, 0.1f, 0.999f, 0.001f, 0.1f, 1e-8f, -0.01f, vec);
-                        case 3 -> FlatKernels.adam(s[0], s[1], s[2], s[3], from, to, false, 0f, true, 0.999f,
-                                0.9f, 0.1f, 0.999f, 0.001f, 0.1f, 1e-8f, -0.01f, vec);
+                        case 0 -> runRule(SGD.builder(store, 0.1).weightDecay(0.01).build(), s, from, to, vec);
+                        case 1 -> runRule(SGD.builder(store, 0.1).momentum(0.9).dampening(0.2).weightDecay(0.01).build(),
+                                s, from, to, vec);
+                        case 2 -> runRule(Adam.builder(store).lr(0.01).weightDecay(0.01).build(), s, from, to, vec);
+                        case 3 -> runRule(AdamW.builder(store).lr(0.01).weightDecay(0.1).build(), s, from, to, vec);
                         case 4 -> sums[path] = FlatKernels.l1(s[0], s[1], from, to, 0.03f, vec);
                         case 5 -> sums[path] = FlatKernels.l2(s[0], s[1], from, to, 0.03f, vec);
                         default -> FlatKernels.scale(s[1], from, to, 0.7f, vec);
@@ -248,6 +249,29 @@ class OptimizerTest {
                     }
                 }
                 assertEquals(sums[1], sums[0], 1e-5 * Math.abs(sums[1]), "kernel " + kernel + " sum");
+            }
+            lin.close();
+        }
+    }
+
+    /**
+     * One step of an optimizer's own update loop over {@code [from, to)} of buffers {@code s} (parameters,
+     * gradients, then its state buffers in order), on the vector or the scalar path.
+     */
+    private static void runRule(Optimizer opt, MemorySegment[] s, long from, long to, boolean vec) {
+        try (opt) {
+            long bytes = s[0].byteSize();
+            opt.data().asSlice(0, bytes).copyFrom(s[0]);
+            opt.grad().asSlice(0, bytes).copyFrom(s[1]);
+            List<String> names = List.copyOf(opt.state().buffers().keySet());
+            for (int k = 0; k < names.size(); k++) {
+                opt.buffer(names.get(k)).asSlice(0, bytes).copyFrom(s[2 + k]);
+            }
+            opt.prepare(2); // not the first step: momentum reads its buffer
+            opt.update(from, to, true, vec);
+            s[0].copyFrom(opt.data().asSlice(0, bytes));
+            for (int k = 0; k < names.size(); k++) {
+                s[2 + k].copyFrom(opt.buffer(names.get(k)).asSlice(0, bytes));
             }
         }
     }

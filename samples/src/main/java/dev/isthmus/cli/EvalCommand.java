@@ -1,6 +1,7 @@
 package dev.isthmus.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,8 +17,11 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", description = "Evaluate a model file (model.safetensors or checkpoint.safetensors) on the test split.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
     Path file;
+
+    @Mixin
+    ArchOptions arch = new ArchOptions();
 
     @Option(names = "--data", paramLabel = "DIR", description = "IDX directory or 'fashion-mnist' (default: the data recorded in the file).")
     String data;
@@ -36,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelFile.Loaded m = ModelFile.load(file)) {
+        try (ModelFile.Loaded m = arch.load(file)) {
             System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + file + " ("
                     + String.format("%,d", m.model().parameterCount()) + " parameters)");
             if (m.regression()) {

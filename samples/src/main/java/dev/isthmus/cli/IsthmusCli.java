@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "isthmus", mixinStandardHelpOptions = true, version = "isthmus 0.1.0",
         description = "A deep-learning engine for the JVM that is fast on CPUs.",
         subcommands = {InfoCommand.class, SummaryCommand.class, TrainCommand.class, EvalCommand.class,
-                PredictCommand.class, BenchCommand.class})
+                PredictCommand.class, BenchCommand.class, ImportCommand.class, ExportCommand.class})
 public final class IsthmusCli implements Runnable {
 
     @CommandLine.Spec

@@ -4,6 +4,7 @@ import dev.isthmus.data.Idx;
 import dev.isthmus.data.MinMaxScaler;
 import dev.isthmus.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,8 +30,11 @@ import java.util.concurrent.Callable;
 @Command(name = "predict", description = "Predict with a model file: an IDX file or image for image models, 'A,B' for the calculator.")
 final class PredictCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train'.")
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
     Path file;
+
+    @Mixin
+    ArchOptions arch = new ArchOptions();
 
     @Parameters(index = "1", paramLabel = "INPUT", description = "IDX images file, an image file, or 'A,B' for the calculator.")
     String input;
@@ -49,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelFile.Loaded m = ModelFile.load(file)) {
+        try (ModelFile.Loaded m = arch.load(file)) {
             if (m.regression()) {
                 return calculator(m);
             }

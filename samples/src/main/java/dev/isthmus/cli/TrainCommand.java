@@ -269,7 +269,7 @@ final class TrainCommand implements Callable<Integer> {
         Path checkpoint = dir.resolve("checkpoint.safetensors");
         Optimizer opt = optimizer(net, rate);
         Trainer.Builder tb = Trainer.builder(net, loss, opt).epochs(ep).seed(seed)
-                .listener(progress(calc != null)).checkpoint(checkpoint).architecture(meta);
+                .listener(progress(calc != null)).checkpoint(checkpoint).historyFile(dir.resolve("history.json")).architecture(meta);
         if (cosine) {
             tb.scheduler(new CosineAnnealingLR(opt, ep));
         }
@@ -299,7 +299,7 @@ final class TrainCommand implements Callable<Integer> {
             lb.transform(ab.build());
         }
         History history;
-        try (DataLoader trainLoader = lb.build();
+        try (trainer; DataLoader trainLoader = lb.build();
              DataLoader valLoader = DataLoader.builder(val).batchSize(Math.max(b, 256)).build()) {
             history = trainer.fit(trainLoader, valLoader);
         }

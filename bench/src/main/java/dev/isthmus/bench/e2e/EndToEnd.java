@@ -13,16 +13,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The end-to-end comparison with PyTorch (issue 5): the four workloads of {@code bench/pytorch/peer.py}
- * run in Isthmus on synthetic data, with the same shapes, optimizers, loss and timing scheme.
+ * The end-to-end comparison with PyTorch and ONNX Runtime (issues 5 and 10): the workloads of
+ * {@code bench/pytorch/peer.py} (and, for inference, of the ONNX Runtime peer) run in Isthmus on synthetic
+ * data, with the same shapes, optimizers, loss and timing scheme ({@link Timing}).
  * <ul>
  *   <li>{@code mlp_train}: the 784-40x5-10 ReLU MLP, Adam, cross-entropy, batch 64 (images/s)</li>
  *   <li>{@code lenet5_train}: LeNet-5, Adam, cross-entropy, batch 64 (images/s)</li>
- *   <li>{@code lenet5_infer}: LeNet-5 forward in eval mode, batch 256 (images/s)</li>
+ *   <li>{@code lenet5_infer_b64}, {@code lenet5_infer}: LeNet-5 forward in eval mode, batch 64 and 256 (images/s)</li>
+ *   <li>{@code lenet5_b1_p50_ms}, {@code lenet5_b1_p99_ms}: one-image LeNet-5 forward latency (ms)</li>
  *   <li>{@code alexnet_step_s}: one AlexNet (224x224x3, 1000 classes) training step, SGD, batch 16 (seconds)</li>
+ *   <li>{@code alexnet_infer_b16}: AlexNet forward in eval mode, batch 16 (images/s)</li>
+ *   <li>{@code alexnet_b1_p50_ms}, {@code alexnet_b1_p99_ms}: one-image AlexNet forward latency (ms)</li>
  * </ul>
  * Each figure is the median over repetitions of the mean time of {@code inner} steps (peer.py's counts),
  * after a warm-up that lasts until the step time has settled, so the JIT has compiled the step before
@@ -79,20 +84,24 @@ public final class EndToEnd {
      * the batch, and every repetition's figure (the value is their median).
      */
     public record Result(String key, double value, String unit, int batch, double[] repetitions) {
-        /** True where a larger value is better (throughput), false for seconds per step. */
+        /** True where a larger value is better (throughput), false for seconds per step and latencies. */
         public boolean higherIsBetter() {
             return unit.equals("images/s");
         }
     }
 
-    /** All results of one run, with the engine they ran on. */
-    public record Report(int threads, String backend, String blasCore, String java, List<Result> results) {
+    /** All results of one run, with the engine they ran on (the OpenBLAS it loaded, if any). */
+    public record Report(int threads, String backend, Optional<OpenBlasInfo> blas, String java, List<Result> results) {
         /** The JSON peer.py writes, with the same keys: {@code {"threads": 1, "mlp_train": 1234.5, ...}}. */
         public ObjectNode toJson() {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("isthmus", backend);
-            o.put("blas_core", blasCore);
             o.put("java", java);
+            ObjectNode b = o.putObject("blas");
+            b.put("libs", blas.map(i -> i.path().toString()).orElse("none (Vector API GEMM)"));
+            b.put("openblas_core", blas.map(OpenBlasInfo::coreName).orElse(null));
+            b.put("openblas_config", blas.map(OpenBlasInfo::config).orElse(null));
+            b.put("openblas_coretype_env", System.getenv("OPENBLAS_CORETYPE"));
             o.put("threads", threads);
             for (Result r : results) {
                 o.put(r.key(), r.value());
@@ -116,12 +125,17 @@ public final class EndToEnd {
         };
         done.accept(train("mlp_train", Workload.Model.MLP, 64, Workload.Opt.ADAM, q ? 20 : 100, q ? 3 : 7, q));
         done.accept(train("lenet5_train", Workload.Model.LENET5, 64, Workload.Opt.ADAM, q ? 10 : 40, q ? 3 : 7, q));
+        done.accept(infer("lenet5_infer_b64", Workload.Model.LENET5, 64, q ? 10 : 60, q ? 3 : 7, q));
         done.accept(infer("lenet5_infer", Workload.Model.LENET5, 256, q ? 5 : 20, q ? 3 : 7, q));
+        latency("lenet5_b1", Workload.Model.LENET5, 50, q ? 1.0 : 3.0, q ? 200 : 2000).forEach(done);
         if (!o.skipAlexnet()) {
             done.accept(alexnetStep(q ? 1 : 3));
+            try (Workload w = new Workload(Workload.Model.ALEXNET, 16, Workload.Opt.SGD, 0)) {
+                done.accept(rate("alexnet_infer_b16", 16, Timing.time(w::inferStep, q ? 1 : 2, q ? 2 : 3, 0)));
+            }
+            latency("alexnet_b1", Workload.Model.ALEXNET, 2, 0, q ? 5 : 30).forEach(done);
         }
-        String core = engine.openBlas().map(OpenBlasInfo::coreName).orElse("none");
-        return new Report(threads, engine.gemm().name(), core, System.getProperty("java.runtime.version"),
+        return new Report(threads, engine.gemm().name(), engine.openBlas(), System.getProperty("java.runtime.version"),
                 List.copyOf(results));
     }
 
@@ -132,7 +146,7 @@ public final class EndToEnd {
     private static Result train(String key, Workload.Model model, int batch, Workload.Opt opt, int inner, int reps,
                                 boolean quick) {
         try (Workload w = new Workload(model, batch, opt, 0)) {
-            double[] secs = time(w::trainStep, inner, reps, quick ? 1.0 : 3.0);
+            double[] secs = Timing.time(w::trainStep, inner, reps, quick ? 1.0 : 3.0);
             if (!Float.isFinite(w.lastLoss())) {
                 throw new IllegalStateException("EndToEnd " + key + ": the loss became " + w.lastLoss());
             }
@@ -142,14 +156,24 @@ public final class EndToEnd {
 
     private static Result infer(String key, Workload.Model model, int batch, int inner, int reps, boolean quick) {
         try (Workload w = new Workload(model, batch, Workload.Opt.SGD, 0)) {
-            return rate(key, batch, time(w::inferStep, inner, reps, quick ? 1.0 : 3.0));
+            return rate(key, batch, Timing.time(w::inferStep, inner, reps, quick ? 1.0 : 3.0));
+        }
+    }
+
+    /** Single-image forward calls in eval mode: {@code <key>_p50_ms} and {@code <key>_p99_ms}. */
+    private static List<Result> latency(String key, Workload.Model model, int warmupInner, double warmupSeconds,
+                                        int samples) {
+        try (Workload w = new Workload(model, 1, Workload.Opt.SGD, 0)) {
+            double[] p = Timing.latencyMs(w::inferStep, warmupInner, warmupSeconds, samples);
+            return List.of(new Result(key + "_p50_ms", p[0], "ms", 1, new double[]{p[0]}),
+                    new Result(key + "_p99_ms", p[1], "ms", 1, new double[]{p[1]}));
         }
     }
 
     private static Result alexnetStep(int reps) {
         try (Workload w = new Workload(Workload.Model.ALEXNET, 16, Workload.Opt.SGD, 0)) {
-            double[] secs = time(w::trainStep, 1, reps, 0);
-            return new Result("alexnet_step_s", median(secs), "s/step", 16, secs);
+            double[] secs = Timing.time(w::trainStep, 1, reps, 0);
+            return new Result("alexnet_step_s", Timing.median(secs), "s/step", 16, secs);
         }
     }
 
@@ -158,52 +182,7 @@ public final class EndToEnd {
         for (int i = 0; i < r.length; i++) {
             r[i] = batch / secsPerStep[i];
         }
-        return new Result(key, median(r), "images/s", batch, r);
-    }
-
-    /**
-     * Warm-up, then {@code reps} repetitions of {@code inner} steps; returns each repetition's seconds per step.
-     * The warm-up runs rounds of {@code inner} steps until the JIT has settled: at least
-     * {@code minWarmupSeconds}, and until three rounds in a row were no more than 3% faster than the best
-     * round before them, or {@code 10 x minWarmupSeconds} (at least 10 s) have passed. Vector API code
-     * is many times slower before C2 compiles it, and on a loaded machine that takes seconds, so a fixed
-     * step count (peer.py's warm-up, enough for PyTorch) would time the interpreter.
-     */
-    static double[] time(Runnable step, int inner, int reps, double minWarmupSeconds) {
-        long start = System.nanoTime();
-        long minEnd = start + (long) (minWarmupSeconds * 1e9);
-        long maxEnd = start + (long) (Math.max(10, 10 * minWarmupSeconds) * 1e9);
-        double best = Double.POSITIVE_INFINITY;
-        int stable = 0;
-        while (true) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < inner; i++) {
-                step.run();
-            }
-            long now = System.nanoTime();
-            double t = now - t0;
-            stable = t < best * 0.97 ? 0 : stable + 1;
-            best = Math.min(best, t);
-            if (now >= maxEnd || (now >= minEnd && stable >= 3)) {
-                break;
-            }
-        }
-        double[] secs = new double[reps];
-        for (int r = 0; r < reps; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < inner; i++) {
-                step.run();
-            }
-            secs[r] = (System.nanoTime() - t0) / 1e9 / inner;
-        }
-        return secs;
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return new Result(key, Timing.median(r), "images/s", batch, r);
     }
 
     public static void main(String[] args) throws IOException {

@@ -48,7 +48,7 @@ class EndToEndTest {
     @Test
     void timeRunsWarmupThenTheRepetitions() {
         int[] calls = {0};
-        double[] secs = EndToEnd.time(() -> calls[0]++, 4, 3, 0);
+        double[] secs = Timing.time(() -> calls[0]++, 4, 3, 0);
         assertEquals(3, secs.length);
         assertTrue(calls[0] >= 4 * (3 + 4), "at least 4 warm-up rounds (3 stable after the first) and 3 timed ones, ran " + calls[0]);
         for (double s : secs) {
@@ -58,8 +58,8 @@ class EndToEndTest {
 
     @Test
     void medianOfOddAndEvenCounts() {
-        assertEquals(2.0, EndToEnd.median(new double[]{3, 1, 2}));
-        assertEquals(2.5, EndToEnd.median(new double[]{4, 1, 3, 2}));
+        assertEquals(2.0, Timing.median(new double[]{3, 1, 2}));
+        assertEquals(2.5, Timing.median(new double[]{4, 1, 3, 2}));
     }
 
     @Test

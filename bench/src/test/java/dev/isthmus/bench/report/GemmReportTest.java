@@ -41,8 +41,8 @@ class GemmReportTest {
             RESULT SQ_512 2 5000000.000 4900000.000 10 100
             """;
 
-    private static GemmReport.Results results() {
-        GemmReport.Results r = new GemmReport.Results();
+    private static GemmResults results() {
+        GemmResults r = new GemmResults();
         String json = "[" + String.join(",",
                 jmh("openblas", "SQ_8", 1, 350, 360, 5000),     // median 360 ns: the outlier does not count
                 jmh("cblasCritical", null, 1, 320, 310),
@@ -52,8 +52,8 @@ class GemmReportTest {
                 jmh("openblas", "SQ_512", 2, 5_200_000),
                 jmh("vector", "SQ_512", 1, 40_000_000),
                 jmh("vector", "SQ_512", 2, 20_000_000)) + "]";
-        GemmReport.readJmh(json, r);
-        GemmReport.readC(C_OUTPUT, r);
+        GemmResults.readJmh(json, r);
+        GemmResults.readC(C_OUTPUT, r);
         return r;
     }
 
@@ -82,7 +82,7 @@ class GemmReportTest {
 
     @Test
     void readsMediansAndAllocationFromJmhAndC() {
-        GemmReport.Results r = results();
+        GemmResults r = results();
         assertEquals(360, r.ns("openblas", GemmShape.SQ_8, 1), 1e-9);
         assertEquals(315, r.ns("cblasCritical", null, 1), 1e-9);
         assertEquals(144, r.get("openblas", GemmShape.SQ_8, 1).orElseThrow().allocBytesPerOp(), 1e-9);
@@ -95,7 +95,7 @@ class GemmReportTest {
 
     @Test
     void tableHasRatiosAndTargetsHaveVerdicts() {
-        String md = GemmReport.render(results(), context());
+        String md = GemmMarkdown.render(results(), context());
         // n=512 1t: FFM 26.3 GFLOP/s, C 26.8, 98.0%; vector 6.71 = 25.5% of FFM 1t; 2t vector 2.00x its 1t
         assertTrue(md.contains("| n=512 | 1 | 26.3 | 26.8 | 98.0% | 41.1% | 6.71 | 25.5% |  | 144 |"), md);
         assertTrue(md.contains("| n=512 | 2 | 51.6 | 53.7 | 96.2% | 40.3% | 13.4 | 51.0% | 2.00x | 144 |"), md);
@@ -127,7 +127,7 @@ class GemmReportTest {
      */
     @Test
     void roundsArePairedAndTheirRatiosMedianed() {
-        GemmReport.Results r = new GemmReport.Results();
+        GemmResults r = new GemmResults();
         double[] c1 = {40, 30, 42};
         double[] ffm1 = {39.6, 29.7, 38};
         double[] c2 = {80, 60};
@@ -140,10 +140,10 @@ class GemmReportTest {
                 c.append(cLine(2, c2[round - 1], round));
                 json += "," + jmh("openblas", "SQ_1024", 2, ns1024(ffm2[round - 1]));
             }
-            GemmReport.readJmh(json + "]", round, r);
+            GemmResults.readJmh(json + "]", round, r);
         }
-        GemmReport.readJmh("[" + jmh("vector", "SQ_1024", 1, ns1024(22.8)) + "]", r);
-        GemmReport.readC(c.toString(), r);
+        GemmResults.readJmh("[" + jmh("vector", "SQ_1024", 1, ns1024(22.8)) + "]", r);
+        GemmResults.readC(c.toString(), r);
 
         assertEquals(38.0, r.gflops("openblas", GemmShape.SQ_1024, 1), 1e-9, "median over rounds");
         assertEquals(40.0, r.gflops("c", GemmShape.SQ_1024, 1), 1e-6);
@@ -151,7 +151,7 @@ class GemmReportTest {
         assertEquals(0.99, r.ratio("openblas", "c", GemmShape.SQ_1024, 1), 1e-6, "median of 0.99, 0.99, 0.905");
         assertEquals(0.975, r.ratio("openblas", "c", GemmShape.SQ_1024, 2), 1e-6, "two rounds: mean of 1.01 and 0.94");
 
-        String md = GemmReport.render(r, context("full: test settings"));
+        String md = GemmMarkdown.render(r, context("full: test settings"));
         // n=1024 1t: medians 38.0 and 40.0 shown, FFM/C the paired 99.0%, not 95.0%; vector 22.8 = 60% of FFM's median
         assertTrue(md.contains("| n=1024 | 1 | 38.0 | 40.0 | 99.0% | 59.4% | 22.8 | 60.0% |  | 144 |"), md);
         assertTrue(md.contains("| n=1024 | 2 | 68.6 | 70.0 | 97.5% | 53.6% | — | — | — | 144 |"), md);
@@ -169,42 +169,42 @@ class GemmReportTest {
      */
     @Test
     void interleavedPairsDecideTheFfmVerdict() {
-        GemmReport.Results r = results();
-        GemmReport.readInterleaved("""
+        GemmResults r = results();
+        GemmResults.readInterleaved("""
                 INTERLEAVED SQ_512 1 0.98000 1.01000 0.99000
                 INTERLEAVED SQ_512 2 1.02000 0.99500 0.97000 0.99000 1.00000
                 """, r);
         assertEquals(0.995, r.ratio("openblas", "c", GemmShape.SQ_512, 2), 1e-9);
-        String md = GemmReport.render(r, context());
+        String md = GemmMarkdown.render(r, context());
         assertTrue(md.contains("| n=512 | 2 | 51.6 | 53.7 | 99.5% |"), md);
         assertTrue(md.contains("- OpenBLAS via FFM >= 97% of C GFLOP/s for n >= 256: **met** — "
                 + "n=512 1t 99.0% (interleaved: 3 pairs, 98.0-101.0%), n=512 2t 99.5% (interleaved: 5 pairs, 97.0-102.0%)"), md);
         assertTrue(md.contains("come from FfmInterleaved"), md);
-        assertThrows(IllegalArgumentException.class, () -> GemmReport.readInterleaved("INTERLEAVED SQ_512 1", r));
+        assertThrows(IllegalArgumentException.class, () -> GemmResults.readInterleaved("INTERLEAVED SQ_512 1", r));
     }
 
     @Test
     void singleRoundReportSaysNothingAboutRounds() {
-        String md = GemmReport.render(results(), context());
+        String md = GemmMarkdown.render(results(), context());
         assertTrue(!md.contains("round"), md);
         assertTrue(!md.contains("- method:"), "no settings and no rounds: no method line");
     }
 
     @Test
     void roundOfAJmhFileComesFromItsName() {
-        assertEquals(3, GemmReport.roundOf(Path.of("bench/target/gemm/jmh-SQ_1024-openblas-r3.json")));
-        assertEquals(12, GemmReport.roundOf(Path.of("jmh-SQ_256-openblas-r12.json")));
-        assertEquals(1, GemmReport.roundOf(Path.of("bench/target/gemm/jmh-SQ_8-openblas.json")));
-        assertEquals(1, GemmReport.roundOf(Path.of("jmh-SQ_8-vector.json")));
+        assertEquals(3, GemmResults.roundOf(Path.of("bench/target/gemm/jmh-SQ_1024-openblas-r3.json")));
+        assertEquals(12, GemmResults.roundOf(Path.of("jmh-SQ_256-openblas-r12.json")));
+        assertEquals(1, GemmResults.roundOf(Path.of("bench/target/gemm/jmh-SQ_8-openblas.json")));
+        assertEquals(1, GemmResults.roundOf(Path.of("jmh-SQ_8-vector.json")));
     }
 
     @Test
     void rejectsTheSameRoundTwice() {
-        GemmReport.Results r = new GemmReport.Results();
-        GemmReport.readC(cLine(1, 40, 2), r);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmReport.readC(cLine(1, 41, 2), r));
+        GemmResults r = new GemmResults();
+        GemmResults.readC(cLine(1, 40, 2), r);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmResults.readC(cLine(1, 41, 2), r));
         assertTrue(e.getMessage().contains("c SQ_1024 at 1 threads in round 2"), e.getMessage());
-        GemmReport.readC(cLine(1, 41, 3), r);
+        GemmResults.readC(cLine(1, 41, 3), r);
         assertEquals(2, r.rounds("c", GemmShape.SQ_1024, 1).size());
     }
 
@@ -212,7 +212,7 @@ class GemmReportTest {
     void rejectsScoresInOtherUnits() {
         String json = "[" + jmh("openblas", "SQ_8", 1, 1).replace("ns/op", "ops/s") + "]";
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GemmReport.readJmh(json, new GemmReport.Results()));
+                () -> GemmResults.readJmh(json, new GemmResults()));
         assertTrue(e.getMessage().contains("ops/s"), e.getMessage());
     }
 
