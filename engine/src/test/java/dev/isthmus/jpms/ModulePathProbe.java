@@ -1,9 +1,9 @@
 package dev.isthmus.jpms;
 
+import dev.isthmus.infer.Predictor;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.loss.CrossEntropyLoss;
 import dev.isthmus.models.CourseModels;
-import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.optim.Adam;
@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Run by {@link ModulePathTest} in a JVM where Isthmus is on the module path: one Adam step of LeNet-5,
- * a model file written and read back (Jackson from a named module), the same logits from both.
+ * a model file written and served by a Predictor (Jackson and ServiceLoader from a named module), the same logits.
  */
 public final class ModulePathProbe {
 
@@ -40,11 +40,11 @@ public final class ModulePathProbe {
             adam.step();
             net.eval();
             float[] logits = net.forward(x).toArray();
-            SafeTensors.save(file, net.stateDict(), Map.of(ModelSpec.METADATA_KEY, ModelSpec.toJson(net)));
-            try (Layer back = ModelSpec.fromJson(SafeTensors.readHeader(file).metadata().get(ModelSpec.METADATA_KEY))) {
-                SafeTensors.loadInto(file, back.stateDict());
-                back.eval();
-                float[] again = back.forward(x).toArray();
+            SafeTensors.save(file, net.stateDict(), Map.of(ModelSpec.METADATA_KEY, ModelSpec.toJson(net),
+                    ModelSpec.INPUT_SHAPE_KEY, "[1,28,28]"));
+            // Predictor.load consults ServiceLoader, which a named module may only do for a service it 'uses'.
+            try (Predictor back = Predictor.load(file)) {
+                float[] again = back.predict(x.toArray(), 4);
                 System.out.println(Arrays.equals(logits, again) ? "round trip: same logits" : "round trip: DIFFERENT logits");
             }
         } finally {
