@@ -40,7 +40,8 @@ done
 declare -A wall
 for ((r = 0; r < runs; r++)); do
   for mode in off auto; do
-    t=$( { ISTHMUS_AOT=$mode /usr/bin/time -f "%e %U %S" "$root/isthmus" summary lenet5 >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    ISTHMUS_AOT=$mode /usr/bin/time -o "$cache.time" -f "%e %U %S" "$root/isthmus" summary lenet5 >/dev/null 2>&1
+    t=$(tail -1 "$cache.time")
     wall[$mode]+="$(awk '{print $1}' <<<"$t") "; cpu[l$mode]+="$(awk '{print $2 + $3}' <<<"$t") "
   done
 done
