@@ -1,5 +1,6 @@
 package dev.isthmus.data;
 
+import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -69,7 +70,7 @@ public final class TensorDataset implements Dataset, AutoCloseable {
                 throw new IllegalArgumentException("label " + labels[i] + " of sample " + i + " is outside [0, " + numClasses + ")");
             }
         }
-        Arena arena = Arena.ofShared();
+        Arena arena = NativeMemory.arena("TensorDataset labels", labels.length);
         MemorySegment seg = arena.allocate(Math.max(1, (long) labels.length * Integer.BYTES), Tensor.ALIGNMENT);
         MemorySegment.copy(labels, 0, seg, INT, 0, labels.length);
         return new TensorDataset(features, null, arena, seg, numClasses);

@@ -123,7 +123,7 @@ public final class PlaneOps {
 
     /** {@code m[off + i] = 0} for {@code i < n}. */
     public static void zero(MemorySegment m, long off, long n) {
-        Im2col.zero(m, off, n, Engine.get().useVectors());
+        Runs.zero(m, off, n, Engine.get().useVectors());
     }
 
     /** {@code dst[dOff + i] += src[sOff + i]} for {@code i < n}. */

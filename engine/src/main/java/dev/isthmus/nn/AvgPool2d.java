@@ -1,10 +1,6 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
-import dev.isthmus.runtime.ThreadPool;
-import dev.isthmus.tensor.Tensor;
-
-import java.lang.foreign.MemorySegment;
+import dev.isthmus.kernel.pool.AvgPool;
 
 /**
  * 2-D average pooling, PyTorch's {@code nn.AvgPool2d}: input {@code [N, C, H, W]}, output
@@ -40,14 +36,14 @@ public class AvgPool2d extends Pool2d {
     @Override
     void forwardPlanes(State s, int start, int end, int worker) {
         int hw = s.h * s.w, ohw = s.oh * s.ow;
-        Pooling.avgForward(s.xSeg, (long) start * hw, s.ySeg, (long) start * ohw, end - start, s.h, s.w, kh, kw, sh, sw, ph, pw,
+        AvgPool.forward(s.xSeg, (long) start * hw, s.ySeg, (long) start * ohw, end - start, s.h, s.w, kh, kw, sh, sw, ph, pw,
                 countIncludePad, s.scratchSeg, worker * s.scratchSize);
     }
 
     @Override
     void backwardPlanes(State s, int start, int end, int worker) {
         int hw = s.h * s.w, ohw = s.oh * s.ow;
-        Pooling.avgBackward(s.ySeg, (long) start * ohw, s.xSeg, (long) start * hw, end - start, s.h, s.w, kh, kw, sh, sw, ph, pw,
+        AvgPool.backward(s.ySeg, (long) start * ohw, s.xSeg, (long) start * hw, end - start, s.h, s.w, kh, kw, sh, sw, ph, pw,
                 countIncludePad, s.scratchSeg, worker * s.scratchSize);
     }
 

@@ -1,10 +1,7 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
-import dev.isthmus.runtime.ThreadPool;
+import dev.isthmus.kernel.pool.MaxPool;
 import dev.isthmus.tensor.Tensor;
-
-import java.lang.foreign.MemorySegment;
 
 /**
  * 2-D max pooling, PyTorch's {@code nn.MaxPool2d}: input {@code [N, C, H, W]}, output
@@ -53,14 +50,14 @@ public class MaxPool2d extends Pool2d {
     @Override
     void forwardPlanes(State s, int start, int end, int worker) {
         int hw = s.h * s.w, ohw = s.oh * s.ow;
-        Pooling.maxForward(s.xSeg, (long) start * hw, s.ySeg, (long) start * ohw, s.winners, start * ohw, end - start,
+        MaxPool.forward(s.xSeg, (long) start * hw, s.ySeg, (long) start * ohw, s.winners, start * ohw, end - start,
                 s.h, s.w, kh, kw, sh, sw, ph, pw, s.scratchSeg, worker * s.scratchSize);
     }
 
     @Override
     void backwardPlanes(State s, int start, int end, int worker) {
         int hw = s.h * s.w, ohw = s.oh * s.ow;
-        Pooling.maxBackward(s.ySeg, (long) start * ohw, s.argmax, start * ohw, s.xSeg, (long) start * hw, end - start,
+        MaxPool.backward(s.ySeg, (long) start * ohw, s.argmax, start * ohw, s.xSeg, (long) start * hw, end - start,
                 s.h, s.w, s.oh, s.ow);
     }
 

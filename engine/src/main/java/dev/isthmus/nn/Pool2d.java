@@ -1,6 +1,7 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
+import dev.isthmus.kernel.Window;
+import dev.isthmus.kernel.pool.PoolPhases;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
@@ -19,6 +20,7 @@ abstract class Pool2d extends Layer {
     static final long PARALLEL_MIN = 1 << 15;
 
     final int kh, kw, sh, sw, ph, pw;
+    private final Window window;
 
     /**
      * Per-call state: output and input-gradient buffers, the kernels' per-worker scratch (one plane's stride
@@ -58,6 +60,7 @@ abstract class Pool2d extends Layer {
         this.sw = sw;
         this.ph = ph;
         this.pw = pw;
+        this.window = new Window(kh, kw, sh, sw, ph, pw);
         String name = getClass().getSimpleName() + "(" + geometry() + ")";
         if (kh < 1 || kw < 1) {
             throw new IllegalArgumentException(name + ": kernel size must be >= 1");
@@ -70,7 +73,7 @@ abstract class Pool2d extends Layer {
         }
         if (ph > kh / 2 || pw > kw / 2) {
             throw new IllegalArgumentException(name + ": padding must be at most half the kernel size (padding "
-                    + Conv2d.pair(ph, pw) + ", kernel " + Conv2d.pair(kh, kw) + "), as PyTorch requires");
+                    + Window.pair(ph, pw) + ", kernel " + Window.pair(kh, kw) + "), as PyTorch requires");
         }
     }
 
@@ -92,13 +95,11 @@ abstract class Pool2d extends Layer {
         if (s.length != 4) {
             throw shapeError("[N, C, H, W]", s, null);
         }
-        int minH = Math.max(1, kh - 2 * ph), minW = Math.max(1, kw - 2 * pw);
-        if (s[2] < minH || s[3] < minW) {
-            String bound = minH == minW ? "H, W >= " + minH : "H >= " + minH + ", W >= " + minW;
-            throw shapeError("[N, C, H, W] with " + bound + " after padding", s,
-                    "the " + Conv2d.pair(kh, kw) + " window must fit the input padded by " + Conv2d.pair(ph, pw));
+        if (!window.fits(s[2], s[3])) {
+            throw shapeError("[N, C, H, W] with " + window.minInput() + " after padding", s,
+                    "the " + Window.pair(kh, kw) + " window must fit the input padded by " + Window.pair(ph, pw));
         }
-        return new int[]{s[0], s[1], (s[2] + 2 * ph - kh) / sh + 1, (s[3] + 2 * pw - kw) / sw + 1};
+        return new int[]{s[0], s[1], window.outHeight(s[2]), window.outWidth(s[3])};
     }
 
     @Override
@@ -150,7 +151,7 @@ abstract class Pool2d extends Layer {
             s.w = shape[3];
             s.oh = o[2];
             s.ow = o[3];
-            s.scratchSize = Pooling.scratchSize(s.h, s.w, sh, sw, ph, pw);
+            s.scratchSize = PoolPhases.scratchSize(s.h, s.w, sh, sw, ph, pw);
             int workers = Math.max(1, Math.min(threads, shape[0] * shape[1]));
             s.scratchSeg = s.scratch.get(workers, Math.toIntExact(s.scratchSize)).segment();
             s.inShape = shape;
@@ -184,11 +185,6 @@ abstract class Pool2d extends Layer {
     }
 
     String geometry() {
-        StringBuilder sb = new StringBuilder("kernel=").append(Conv2d.pair(kh, kw))
-                .append(", stride=").append(Conv2d.pair(sh, sw));
-        if (ph != 0 || pw != 0) {
-            sb.append(", padding=").append(Conv2d.pair(ph, pw));
-        }
-        return sb.toString();
+        return window.describe(true);
     }
 }

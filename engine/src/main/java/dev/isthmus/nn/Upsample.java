@@ -1,6 +1,6 @@
 package dev.isthmus.nn;
 
-import dev.isthmus.kernel.Pooling;
+import dev.isthmus.kernel.pool.Upsampling;
 import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
@@ -29,12 +29,12 @@ public class Upsample extends Layer {
 
         private void forwardPlanes(int start, int end, int worker) {
             long hw = (long) inShape[2] * inShape[3];
-            Pooling.upsampleForward(xSeg, start * hw, ySeg, start * hw * scale * scale, end - start, inShape[2], inShape[3], scale);
+            Upsampling.forward(xSeg, start * hw, ySeg, start * hw * scale * scale, end - start, inShape[2], inShape[3], scale);
         }
 
         private void backwardPlanes(int start, int end, int worker) {
             long hw = (long) inShape[2] * inShape[3];
-            Pooling.upsampleBackward(ySeg, start * hw * scale * scale, xSeg, start * hw, end - start, inShape[2], inShape[3], scale);
+            Upsampling.backward(ySeg, start * hw * scale * scale, xSeg, start * hw, end - start, inShape[2], inShape[3], scale);
         }
     }
 

@@ -112,7 +112,10 @@ public final class NativeMemory {
             }
             StringBuilder stack = new StringBuilder();
             for (StackTraceElement e : site.getStackTrace()) {
-                stack.append("\n\tat ").append(e);
+                String c = e.getClassName();
+                if (!c.equals(NativeMemory.class.getName()) && !c.startsWith(NativeMemory.class.getName() + "$")) {
+                    stack.append("\n\tat ").append(e);
+                }
             }
             if (REPORTED_SITES.add(stack.toString())) {
                 reporter.accept(String.format(Locale.ROOT, "[isthmus] WARNING: %s (%,d bytes off-heap) was never closed; "

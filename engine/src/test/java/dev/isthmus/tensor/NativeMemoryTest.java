@@ -60,7 +60,7 @@ class NativeMemoryTest {
         long leakedBefore = NativeMemory.leakedAllocations();
         long liveBefore = NativeMemory.liveBytes();
         leak(200);                                   // 200 x 256 KB = 50 MB never closed
-        assertTrue(NativeMemory.liveBytes() >= liveBefore + 200L * 256 * 1024);
+        // (no check of the live count here: garbage of earlier test classes in this JVM may be cleaned meanwhile)
         awaitCollected(leakedBefore + 200);
         assertTrue(NativeMemory.liveBytes() <= liveBefore, "live bytes " + NativeMemory.liveBytes() + " > " + liveBefore);
         assertEquals(1, reports.size(), "one warning for all forgotten tensors: " + reports);

@@ -98,13 +98,23 @@ final class LayerMapper {
     }
 
     private void add(NodeRef n, Layer layer) throws OnnxFormatException {
+        int[] out;
         try {
-            shape = layer.outputShape(shape);
-        } catch (IllegalArgumentException e) {
+            out = layer.outputShape(shape);
+        } catch (IllegalArgumentException | ArithmeticException e) {
             layer.close();
             throw n.error("its input " + Arrays.toString(shape) + " does not fit: " + e.getMessage(), e);
         }
+        long values = 1;
+        for (int d : out) {
+            values = values > OnnxImporter.MAX_SAMPLE ? values : values * d;
+        }
+        if (values > OnnxImporter.MAX_SAMPLE) {
+            layer.close();
+            throw n.error("gives " + Arrays.toString(out) + ", more than " + OnnxImporter.MAX_SAMPLE + " values per sample");
+        }
         layers.add(layer);
+        shape = out;
     }
 
     private void conv(NodeRef n, Attrs a) throws OnnxFormatException {

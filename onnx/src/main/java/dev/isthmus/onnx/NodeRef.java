@@ -8,8 +8,15 @@ import dev.isthmus.onnx.proto.Onnx.NodeProto;
  * {@code node '/3/Conv' (Conv, opset 13): ...}.
  */
 record NodeRef(NodeProto proto, int index, long opset) {
+    /** Names longer than this are cut in messages (a hostile file could give a node a 100 MB name). */
+    static final int MAX_NAME = 200;
+
     String name() {
-        return proto.getName().isEmpty() ? "#" + index : proto.getName();
+        String n = proto.getName();
+        if (n.isEmpty()) {
+            return "#" + index;
+        }
+        return n.length() <= MAX_NAME ? n : n.substring(0, MAX_NAME) + "...";
     }
 
     String op() {

@@ -28,6 +28,7 @@ class FixtureImportTest {
         try (var model = loaded.model()) {
             assertArrayEquals(f.sampleShape(), loaded.inputShape());
             double err = Fixture.relativeError(f.run(model), f.output());
+            System.out.printf(java.util.Locale.ROOT, "%s: max |Isthmus - PyTorch| / max |PyTorch| = %.3g%n", f.name(), err);
             assertTrue(err <= 1e-5, name + ": relative error " + err + " > 1e-5");
         }
     }

@@ -1,10 +1,9 @@
 package dev.isthmus.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.Layer;
+import dev.isthmus.nn.ModelLoader;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.tensor.Tensor;
 import picocli.CommandLine.Option;
@@ -25,7 +24,6 @@ import java.util.Map;
  * (written by {@code isthmus train}) describes the model.
  */
 final class ArchOptions {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int[] IMAGE_28 = {1, 28, 28};
 
     @Option(names = "--arch", paramLabel = "NAME",
@@ -71,13 +69,19 @@ final class ArchOptions {
             meta.put(ModelFile.TASK, kind == ModelKind.CALCULATOR ? "regression" : "classification");
         } else {
             what = "--arch-json " + archJson;
-            JsonNode spec = readSpec(archJson);
-            inputShape = spec.has("input_shape") ? ints(spec.get("input_shape")) : IMAGE_28;
+            if (!Files.isRegularFile(archJson)) {
+                throw new CliException("--arch-json file not found: " + archJson);
+            }
+            ModelSpec spec;
             try {
-                model = ModelSpec.fromJson(spec.toString());
+                spec = ModelSpec.parse(Files.readString(archJson));
             } catch (IllegalArgumentException e) {
                 throw new CliException(archJson + ": " + e.getMessage(), e);
             }
+            inputShape = spec.inputShape() != null ? spec.inputShape() : IMAGE_28;
+            // Shapes compared before the network is built: a hostile spec must not allocate first.
+            ModelLoader.check(file, header, spec.plan().parameterShapes(), false);
+            model = spec.build();
             meta.put(ModelFile.MODEL, archJson.getFileName().toString());
             meta.putIfAbsent(ModelFile.TASK, "classification");
         }
@@ -133,34 +137,5 @@ final class ArchOptions {
                         + Arrays.toString(f.getValue()) + " is not a parameter of the model");
             }
         }
-    }
-
-    private static JsonNode readSpec(Path p) throws IOException {
-        if (!Files.isRegularFile(p)) {
-            throw new CliException("--arch-json file not found: " + p);
-        }
-        try {
-            JsonNode n = JSON.readTree(Files.readString(p));
-            if (n == null || !n.isObject()) {
-                throw new CliException(p + ": expected a ModelSpec JSON object like {\"type\":\"Sequential\",\"layers\":[...]}");
-            }
-            return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CliException(p + " is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    private static int[] ints(JsonNode a) {
-        if (!a.isArray() || a.isEmpty() || a.size() > 4) {
-            throw new CliException("--arch-json: \"input_shape\" must be an array of 1 to 4 positive integers, got " + a);
-        }
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!a.get(i).canConvertToInt() || !a.get(i).isIntegralNumber() || a.get(i).intValue() < 1) {
-                throw new CliException("--arch-json: \"input_shape\" must be an array of 1 to 4 positive integers, got " + a);
-            }
-            out[i] = a.get(i).intValue();
-        }
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.infer.Predictor;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.ModelSpec;
@@ -57,6 +58,19 @@ class PyTorchStateDictTest {
     }
 
     @Test
+    void thePredictorLoadsTheSameStateDictWithAModelSpec() throws Exception {
+        ModelSpec spec;
+        try (Sequential lenet = CourseModels.lenet5(10, 0)) {
+            spec = ModelSpec.of(lenet, 1, 28, 28);
+        }
+        try (Predictor p = Predictor.load(fixture("lenet5_state_dict.safetensors"), spec);
+             SafeTensors.Contents io = SafeTensors.load(fixture("lenet5_io.safetensors"))) {
+            Tensor x = io.get("input");
+            assertLogits(io.get("logits"), p.predict(x.toArray(), x.dim(0)));
+        }
+    }
+
+    @Test
     void aStateDictLoadsWithArchJson() throws Exception {
         try (ModelFile.Loaded m = load(fixture("mlp_state_dict.safetensors"), null, fixture("mlp_spec.json"));
              SafeTensors.Contents io = SafeTensors.load(fixture("mlp_io.safetensors"))) {
@@ -110,27 +124,34 @@ class PyTorchStateDictTest {
     }
 
     /**
-     * The other direction: an Isthmus LeNet-5 with its ModelSpec metadata, and the logits Isthmus computes, for
-     * {@code gen_safetensors.py check-java DIR/lenet5.safetensors DIR/lenet5_io.safetensors} (with
+     * The other direction: Isthmus models with their ModelSpec metadata, and the logits Isthmus computes, for
+     * {@code gen_safetensors.py check-java DIR/NAME.safetensors DIR/NAME_io.safetensors} (with
      * {@code -Disthmus.torch.export=DIR}; otherwise written to a temporary directory and read back here).
      */
     @Test
-    void exportsAnIsthmusModelAndItsLogitsForThePyTorchCheck() throws Exception {
+    void exportsIsthmusModelsAndTheirLogitsForThePyTorchCheck() throws Exception {
         String dir = System.getProperty("isthmus.torch.export");
         Path out = dir != null ? Path.of(dir) : tmp;
         Files.createDirectories(out);
-        try (Sequential model = CourseModels.lenet5(10, 3);
-             SafeTensors.Contents io = SafeTensors.load(fixture("lenet5_io.safetensors"))) {
-            model.eval();
-            Tensor input = io.get("input");
-            float[] logits = model.forward(input).toArray();
-            SafeTensors.save(out.resolve("lenet5.safetensors"), model.stateDict(), Map.of("format", "pt",
-                    ModelSpec.METADATA_KEY, ModelSpec.toJson(model), ModelSpec.INPUT_SHAPE_KEY, "[1,28,28]"));
-            try (Tensor l = Tensor.of(logits, input.dim(0), 10)) {
-                SafeTensors.save(out.resolve("lenet5_io.safetensors"), Map.of("input", input, "logits", l));
-            }
-            try (ModelFile.Loaded back = ModelFile.load(out.resolve("lenet5.safetensors"))) {
-                assertEquals(logits.length, back.model().forward(input).toArray().length);
+        Map<String, Sequential> models = Map.of("lenet5", CourseModels.lenet5(10, 3), "alexnet-small", CourseModels.alexnetSmall(10, 3),
+                "mlp", CourseModels.digitsMlp(10, 3), "calculator", CourseModels.calculator(2, 16, 3, CourseModels.Activation.TANH, 3));
+        try (SafeTensors.Contents io = SafeTensors.load(fixture("lenet5_io.safetensors"))) {
+            for (Map.Entry<String, Sequential> e : models.entrySet()) {
+                try (Sequential model = e.getValue()) {
+                    model.eval();
+                    boolean calc = e.getKey().equals("calculator");
+                    Tensor input = calc ? io.get("input").reshape(-1).view(0, 392, 2) : io.get("input");
+                    float[] logits = model.forward(input).toArray();
+                    Path file = out.resolve(e.getKey() + ".safetensors");
+                    SafeTensors.save(file, model.stateDict(), Map.of("format", "pt", ModelSpec.METADATA_KEY, ModelSpec.toJson(model),
+                            ModelSpec.INPUT_SHAPE_KEY, calc ? "[2]" : "[1,28,28]"));
+                    try (Tensor l = Tensor.of(logits, input.dim(0), logits.length / input.dim(0))) {
+                        SafeTensors.save(out.resolve(e.getKey() + "_io.safetensors"), Map.of("input", input, "logits", l));
+                    }
+                    try (ModelFile.Loaded back = ModelFile.load(file)) {
+                        assertLogits(Tensor.of(logits, logits.length), back.model().forward(input).toArray());
+                    }
+                }
             }
         }
     }

@@ -1,99 +1,66 @@
 package dev.isthmus.spark;
 
-import dev.isthmus.io.SafeTensors;
-import dev.isthmus.nn.Layer;
-import dev.isthmus.nn.ModelSpec;
-import dev.isthmus.nn.Softmax;
-import dev.isthmus.tensor.Tensor;
-import dev.isthmus.tensor.TensorBuffer;
+import dev.isthmus.infer.Classification;
+import dev.isthmus.infer.Predictor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
- * One executor JVM's copy of a model being scored, rebuilt from the Isthmus model file's bytes (architecture
- * and input shape from its metadata) and shared by all the JVM's tasks: class probabilities (softmax of the
- * model's outputs) for a batch of samples. Calls are serialised: the model keeps its activations between
- * layers, so two batches cannot run through one copy at once.
+ * One executor JVM's {@link Predictor} for a model being scored, loaded from the Isthmus model file's bytes
+ * (broadcast by the driver) and shared by all the JVM's tasks: the Predictor is safe from any number of
+ * threads and gives every task's batch the bits a single-machine Predictor gives it.
  */
 final class BatchScorer {
-    private final Layer model;
-    private final Softmax softmax = new Softmax();
-    private final TensorBuffer input = new TensorBuffer();
-    private final int[] inputShape;
+    private final Predictor predictor;
     private final int sampleLength;
     private final int classes;
-    private boolean retired;
 
-    private BatchScorer(Layer model, int[] inputShape) {
-        this.model = model;
-        this.inputShape = inputShape.clone();
-        this.sampleLength = Math.toIntExact(Tensor.numel(inputShape));
-        int[] batch = new int[inputShape.length + 1];
-        batch[0] = 1;
-        System.arraycopy(inputShape, 0, batch, 1, inputShape.length);
-        int[] out = model.outputShape(batch);
-        if (out.length != 2) {
-            throw new IllegalArgumentException("a classifier's output is [N, classes]; this model gives " + Arrays.toString(out));
+    private BatchScorer(Predictor predictor) {
+        this.predictor = predictor;
+        this.sampleLength = Math.toIntExact(Arrays.stream(predictor.inputShape()).asLongStream().reduce(1, Math::multiplyExact));
+        int[] out = predictor.outputShape();
+        if (out.length != 1) {
+            throw new IllegalArgumentException("a classifier's output is one row of class scores per sample; this model gives "
+                    + Arrays.toString(out));
         }
-        this.classes = out[1];
-        model.eval();
+        this.classes = out[0];
     }
 
     /** The model in an Isthmus model file's bytes ({@code isthmus.architecture}, {@code isthmus.input_shape}). */
     static BatchScorer load(byte[] modelFile, String name) {
-        MemorySegment image = MemorySegment.ofArray(modelFile);
         try {
-            Map<String, String> meta = SafeTensors.loadInto(image, name, new LinkedHashMap<>(), false).metadata();
-            String arch = meta.get(ModelSpec.METADATA_KEY);
-            String shape = meta.get(ModelSpec.INPUT_SHAPE_KEY);
-            if (arch == null || shape == null) {
-                throw new IllegalArgumentException(name + " has no " + ModelSpec.METADATA_KEY + " / " + ModelSpec.INPUT_SHAPE_KEY
-                        + " metadata: not an Isthmus model file");
+            // The Predictor reads model files; the copy lives only while it loads (the weights end up off-heap).
+            Path tmp = Files.createTempFile("isthmus-" + name.replaceAll("[^A-Za-z0-9-]", "_"), ".safetensors");
+            try {
+                Files.write(tmp, modelFile);
+                return new BatchScorer(Predictor.load(tmp));
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            Layer model = ModelSpec.fromJson(arch);
-            SafeTensors.loadInto(image, name, model.stateDict(), true);
-            return new BatchScorer(model, ModelFiles.parseShape(shape));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    int[] inputShape() {
-        return inputShape.clone();
     }
 
     int classes() {
         return classes;
     }
 
-    /** Softmax probabilities {@code [n, classes]} of the {@code n} samples in {@code x}, into {@code probs}. */
-    synchronized void predict(float[] x, int n, float[] probs) {
-        if (retired) {
-            throw new IllegalStateException("this scorer was evicted from the executor cache; the task is retried");
-        }
-        int[] shape = new int[inputShape.length + 1];
-        shape[0] = n;
-        System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
-        Tensor in = input.get(shape);
-        MemorySegment.copy(x, 0, in.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, n * sampleLength);
-        Tensor p = softmax.forward(model.forward(in));
-        MemorySegment.copy(p.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, probs, 0, n * classes);
-    }
-
     int sampleLength() {
         return sampleLength;
     }
 
-    /** Frees the model once no task is inside {@link #predict}. */
-    synchronized void retire() {
-        retired = true;
-        model.close();
-        softmax.close();
-        input.close();
+    /** The top class and probabilities of the {@code n} samples in {@code x} (exactly {@code n * sampleLength} floats). */
+    Classification[] classify(float[] x, int n) {
+        return predictor.classify(x, n);
+    }
+
+    /** Frees the model once the calls in progress are done. */
+    void retire() {
+        predictor.close();
     }
 }

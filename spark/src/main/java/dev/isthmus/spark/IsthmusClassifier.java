@@ -154,7 +154,7 @@ public final class IsthmusClassifier {
             List<Integer> rows;
             try {
                 rows = blocks.map(b -> b.rows).collect();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw SparkErrors.unwrap(e);
             }
             long[] starts = new long[rows.size()];
@@ -195,14 +195,15 @@ public final class IsthmusClassifier {
         byte[] image = SafeTensors.toBytes(model.stateDict(), Map.of());
         Broadcast<byte[]> weights = sc.broadcast(image);
         int partitions = starts.length;
-        GradientStep task = new GradientStep(runId, architecture, inputShape, weights, order, starts, from, to,
+        GradientStep task = new GradientStep(runId, architecture, inputShape, weights, order, starts,
+                AggregationOrder.leafLabels(partitions, depth), from, to,
                 (float) (1.0 / (to - from)), step, hook);
         GradientSum.Node sum;
         try {
             sum = blocks.mapPartitions(task)
                     .treeAggregate(new GradientSum(partitions), GradientSum::merge, GradientSum::merge, depth)
                     .total();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw SparkErrors.unwrap(e);
         } finally {
             weights.destroy();

@@ -6,14 +6,17 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
+import dev.isthmus.infer.Classification;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
  * Scores one partition: rows are read in batches of {@code batch}, run through the executor JVM's shared
- * {@link BatchScorer} (loaded from the broadcast model file on the JVM's first task), and returned with the
+ * {@link BatchScorer}, a Predictor (loaded from the broadcast model file on the JVM's first task), and returned with the
  * top class and the probabilities appended. Lazy: a partition is never held in memory whole.
  */
 final class ScoreFunction implements MapPartitionsFunction<Row, Row> {
@@ -36,9 +39,7 @@ final class ScoreFunction implements MapPartitionsFunction<Row, Row> {
         BatchScorer scorer = ExecutorCache.scorer(modelId, () -> BatchScorer.load(modelFile.value(), "model " + modelId));
         int partition = TaskContext.getPartitionId();
         int len = reader.featureLength();
-        int classes = scorer.classes();
         float[] x = new float[batch * len];
-        float[] probs = new float[batch * classes];
         return new Iterator<>() {
             private final List<Row> pending = new ArrayList<>(batch);
             private final List<Row> ready = new ArrayList<>(batch);
@@ -75,22 +76,15 @@ final class ScoreFunction implements MapPartitionsFunction<Row, Row> {
                 if (n == 0) {
                     return;
                 }
-                scorer.predict(x, n, probs);
+                Classification[] answers = scorer.classify(n == batch ? x : Arrays.copyOf(x, n * len), n);
                 for (int i = 0; i < n; i++) {
                     Row r = pending.get(i);
-                    Float[] p = new Float[classes];
-                    int best = 0;
-                    for (int c = 0; c < classes; c++) {
-                        p[c] = probs[i * classes + c];
-                        if (probs[i * classes + c] > probs[i * classes + best]) {
-                            best = c;
-                        }
-                    }
+                    float[] p = answers[i].probabilities();
                     Object[] values = new Object[r.length() + 2];
                     for (int c = 0; c < r.length(); c++) {
                         values[c] = r.get(c);
                     }
-                    values[r.length()] = best;
+                    values[r.length()] = answers[i].label();
                     values[r.length() + 1] = p;
                     ready.add(RowFactory.create(values));
                 }

@@ -14,7 +14,11 @@ final class SparkErrors {
     private SparkErrors() {
     }
 
-    static RuntimeException unwrap(RuntimeException e) {
+    /**
+     * The {@link BadRowException} behind {@code e}, else {@code e} itself (a checked {@code SparkException}, which
+     * Scala throws undeclared, wrapped in an unchecked one).
+     */
+    static RuntimeException unwrap(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof BadRowException bad) {
                 return new BadRowException(bad.getMessage());
@@ -26,6 +30,6 @@ final class SparkErrors {
             bad.initCause(e);
             return bad;
         }
-        return e;
+        return e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
     }
 }

@@ -4,6 +4,7 @@ import dev.isthmus.io.SafeTensors;
 import dev.isthmus.loss.CrossEntropyLoss;
 import dev.isthmus.loss.Reduction;
 import dev.isthmus.nn.Layer;
+import dev.isthmus.nn.LayerState;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.tensor.TensorBuffer;
@@ -17,10 +18,12 @@ import java.lang.foreign.ValueLayout;
  * An executor's copy of the model being trained, with its loss and batch buffers: given the step's weights
  * and this partition's share of the global mini-batch, it returns the share's summed gradient and loss. Tasks
  * borrow workers from {@link ExecutorCache} (one task uses a worker at a time), so buffers are reused from
- * step to step instead of rebuilding the model each time.
+ * step to step (a task thread borrows it, the next step's task thread may be another one) instead of rebuilding the model each time.
  */
 final class TrainingWorker implements AutoCloseable {
     private final Layer model;
+    /** This worker's activations: passed explicitly because the worker moves between Spark's task threads. */
+    private final LayerState state;
     private final int[] sampleShape;
     private final CrossEntropyLoss loss = new CrossEntropyLoss(Reduction.SUM);
     private final TensorBuffer xs = new TensorBuffer();
@@ -31,6 +34,7 @@ final class TrainingWorker implements AutoCloseable {
         this.sampleShape = inputShape.clone();
         model.parameters();
         model.train();
+        this.state = model.newState();
     }
 
     /**
@@ -74,14 +78,15 @@ final class TrainingWorker implements AutoCloseable {
             }
         }
         model.parameters().zeroGrad();
-        Tensor out = model.forward(x);
+        Tensor out = model.forward(x, state, true);
         double l = loss.forward(out, y);
-        model.backward(loss.backward(scale));
+        model.backward(loss.backward(scale), state);
         return new GradientSum.Node(model.parameters().grad().toArray(), l, k, System.nanoTime() - t0);
     }
 
     @Override
     public void close() {
+        state.close();
         model.close();
         loss.close();
         xs.close();

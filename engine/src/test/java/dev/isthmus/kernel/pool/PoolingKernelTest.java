@@ -1,5 +1,6 @@
-package dev.isthmus.kernel;
+package dev.isthmus.kernel.pool;
 
+import dev.isthmus.kernel.Window;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -35,14 +36,14 @@ class PoolingKernelTest {
     void vectorMaxPoolingMatchesScalarIncludingIndices() {
         for (int[] g : CASES) {
             for (boolean ties : new boolean[]{false, true}) {
-                int planes = 3, oh = Im2col.outSize(g[0], g[2], g[4], g[6]), ow = Im2col.outSize(g[1], g[3], g[5], g[7]);
+                int planes = 3, oh = Window.outSize(g[0], g[2], g[4], g[6]), ow = Window.outSize(g[1], g[3], g[5], g[7]);
                 try (Tensor x = input(planes, g[0], g[1], ties); Tensor ys = Tensor.zeros(planes * oh * ow);
                      Tensor yv = Tensor.zeros(planes * oh * ow);
-                     Tensor scratch = Tensor.full(Float.NaN, (int) Pooling.scratchSize(g[0], g[1], g[4], g[5], g[6], g[7]) + 2)) {
+                     Tensor scratch = Tensor.full(Float.NaN, (int) PoolPhases.scratchSize(g[0], g[1], g[4], g[5], g[6], g[7]) + 2)) {
                     int[] as = new int[planes * oh * ow], av = new int[planes * oh * ow];
-                    Pooling.maxForward(x.segment(), 0, ys.segment(), 0, as, 0, planes, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
+                    MaxPool.forward(x.segment(), 0, ys.segment(), 0, as, 0, planes, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
                             null, 0, false);
-                    Pooling.maxForward(x.segment(), 0, yv.segment(), 0, av, 0, planes, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
+                    MaxPool.forward(x.segment(), 0, yv.segment(), 0, av, 0, planes, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
                             scratch.segment(), 2, true);
                     assertArrayEquals(ys.toArray(), yv.toArray(), Arrays.toString(g));
                     assertArrayEquals(as, av, Arrays.toString(g) + " ties=" + ties);
@@ -55,21 +56,21 @@ class PoolingKernelTest {
     void vectorAveragePoolingMatchesScalar() {
         for (int[] g : CASES) {
             for (boolean includePad : new boolean[]{true, false}) {
-                int planes = 2, h = g[0], w = g[1], oh = Im2col.outSize(h, g[2], g[4], g[6]), ow = Im2col.outSize(w, g[3], g[5], g[7]);
-                int scratch = (int) Pooling.scratchSize(h, w, g[4], g[5], g[6], g[7]);
+                int planes = 2, h = g[0], w = g[1], oh = Window.outSize(h, g[2], g[4], g[6]), ow = Window.outSize(w, g[3], g[5], g[7]);
+                int scratch = (int) PoolPhases.scratchSize(h, w, g[4], g[5], g[6], g[7]);
                 try (Tensor x = input(planes, h, w, false); Tensor ys = Tensor.zeros(planes * oh * ow);
                      Tensor yv = Tensor.zeros(planes * oh * ow); Tensor dy = Tensor.randn(new Rng(4), planes * oh * ow);
                      Tensor dxs = Tensor.full(Float.NaN, planes * h * w); Tensor dxv = Tensor.full(Float.NaN, planes * h * w);
                      Tensor tmp = Tensor.full(Float.NaN, scratch)) {
                     String what = Arrays.toString(g) + " count_include_pad=" + includePad;
-                    Pooling.avgForward(x.segment(), 0, ys.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
+                    AvgPool.forward(x.segment(), 0, ys.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
                             includePad, null, 0, false);
-                    Pooling.avgForward(x.segment(), 0, yv.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
+                    AvgPool.forward(x.segment(), 0, yv.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
                             includePad, tmp.segment(), 0, true);
                     assertClose(ys.toArray(), yv.toArray(), what);
-                    Pooling.avgBackward(dy.segment(), 0, dxs.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
+                    AvgPool.backward(dy.segment(), 0, dxs.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
                             includePad, null, 0, false);
-                    Pooling.avgBackward(dy.segment(), 0, dxv.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
+                    AvgPool.backward(dy.segment(), 0, dxv.segment(), 0, planes, h, w, g[2], g[3], g[4], g[5], g[6], g[7],
                             includePad, tmp.segment(), 0, true);
                     assertClose(dxs.toArray(), dxv.toArray(), what + " backward");
                 }
@@ -99,8 +100,8 @@ class PoolingKernelTest {
         int planes = 3, h = 5, w = 11;
         try (Tensor x = Tensor.randn(new Rng(5), planes, h, w); Tensor y = Tensor.zeros(planes, 2 * h, 2 * w);
              Tensor dy = Tensor.randn(new Rng(6), planes, 2 * h, 2 * w); Tensor dx = Tensor.zeros(planes, h, w)) {
-            Pooling.upsampleForward(x.segment(), 0, y.segment(), 0, planes, h, w, 2);
-            Pooling.upsampleBackward(dy.segment(), 0, dx.segment(), 0, planes, h, w, 2);
+            Upsampling.forward(x.segment(), 0, y.segment(), 0, planes, h, w, 2);
+            Upsampling.backward(dy.segment(), 0, dx.segment(), 0, planes, h, w, 2);
             for (int c = 0; c < planes; c++) {
                 for (int i = 0; i < 2 * h; i++) {
                     for (int j = 0; j < 2 * w; j++) {
@@ -123,17 +124,17 @@ class PoolingKernelTest {
         float[] v = new float[2 * 20];
         v[3] = Float.NaN;
         try (Tensor x = Tensor.of(v, 1, 2, 20); Tensor y = Tensor.zeros(19);
-             Tensor tmp = Tensor.zeros((int) Pooling.scratchSize(2, 20, 1, 1, 0, 0))) {
+             Tensor tmp = Tensor.zeros((int) PoolPhases.scratchSize(2, 20, 1, 1, 0, 0))) {
             int[] idx = new int[19];
             for (boolean vec : new boolean[]{true, false}) {
-                Pooling.maxForward(x.segment(), 0, y.segment(), 0, idx, 0, 1, 2, 20, 2, 2, 2, 2, 0, 0, tmp.segment(), 0, vec);
+                MaxPool.forward(x.segment(), 0, y.segment(), 0, idx, 0, 1, 2, 20, 2, 2, 2, 2, 0, 0, tmp.segment(), 0, vec);
                 assertEquals(Float.NaN, y.getFlat(1));
                 assertEquals(3, idx[1]);
-                Pooling.maxForward(x.segment(), 0, y.segment(), 0, idx, 0, 1, 2, 20, 2, 2, 1, 1, 0, 0, tmp.segment(), 0, vec);
+                MaxPool.forward(x.segment(), 0, y.segment(), 0, idx, 0, 1, 2, 20, 2, 2, 1, 1, 0, 0, tmp.segment(), 0, vec);
                 assertEquals(Float.NaN, y.getFlat(2));
                 assertEquals(3, idx[3]);
             }
-            assertThrows(IllegalArgumentException.class, () -> Pooling.maxForward(x.segment(), 0, y.segment(), 0, idx, 0, 1, 2,
+            assertThrows(IllegalArgumentException.class, () -> MaxPool.forward(x.segment(), 0, y.segment(), 0, idx, 0, 1, 2,
                     20, 3, 3, 1, 1, 1, 1, null, 0, true));
         }
     }

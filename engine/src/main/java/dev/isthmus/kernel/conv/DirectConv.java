@@ -1,5 +1,6 @@
-package dev.isthmus.kernel;
+package dev.isthmus.kernel.conv;
 
+import dev.isthmus.kernel.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -46,76 +47,6 @@ public final class DirectConv {
     public static final int GT = 3;
 
     private DirectConv() {
-    }
-
-    /**
-     * The layout of one stride-1 convolution of a {@code [c, h, w]} image padded by {@code (ph, pw)} with a
-     * {@code kh x kw} kernel: the padded image, the wide output grid and the tap offsets into the padded image.
-     */
-    public static final class Plan {
-        public final int c, h, w, kh, kw, ph, pw;
-        /** Padded height and width. */
-        public final int hp, wp;
-        /** Output height and width. */
-        public final int oh, ow;
-        /** Taps per output: {@code c kh kw}. */
-        public final int k;
-        /** Wide-grid columns holding outputs, and that count rounded up to whole tiles. */
-        public final int cols, colsPad;
-        /** Floats of a padded-image buffer: the image plus room for the last tile's overrun. */
-        public final long paddedSize;
-        /** Offset of tap {@code t} in the padded image; padded with zeros to a multiple of {@link #GT}. */
-        final int[] offsets;
-        /** Offset {@code oy Wp + ox} of each output pixel on the wide grid, in row-major output order. */
-        final int[] pixels;
-
-        public Plan(int c, int h, int w, int kh, int kw, int ph, int pw) {
-            this.c = c;
-            this.h = h;
-            this.w = w;
-            this.kh = kh;
-            this.kw = kw;
-            this.ph = ph;
-            this.pw = pw;
-            this.hp = h + 2 * ph;
-            this.wp = w + 2 * pw;
-            this.oh = hp - kh + 1;
-            this.ow = wp - kw + 1;
-            if (oh < 1 || ow < 1) {
-                throw new IllegalArgumentException("DirectConv: a " + kh + "x" + kw + " kernel does not fit a " + h + "x" + w
-                        + " image padded by " + ph + "x" + pw);
-            }
-            this.k = Math.multiplyExact(Math.multiplyExact(c, kh), kw);
-            this.cols = (oh - 1) * wp + ow;
-            this.colsPad = Math.ceilDiv(cols, NR) * NR;
-            this.offsets = new int[Math.ceilDiv(k, GT) * GT];
-            int t = 0;
-            for (int ci = 0; ci < c; ci++) {
-                for (int ky = 0; ky < kh; ky++) {
-                    for (int kx = 0; kx < kw; kx++) {
-                        offsets[t++] = (ci * hp + ky) * wp + kx;
-                    }
-                }
-            }
-            long lastRead = (long) offsets[k - 1] + colsPad;
-            this.paddedSize = Math.max((long) c * hp * wp, lastRead);
-            this.pixels = new int[oh * ow];
-            for (int y = 0, i = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    pixels[i++] = y * wp + x;
-                }
-            }
-        }
-
-        /** Offset of the first image pixel in the padded buffer. */
-        public long origin() {
-            return (long) ph * wp + pw;
-        }
-
-        /** Floats of a packed weight matrix for {@code m} output channels: whole blocks of {@link #MR}. */
-        public long packedSize(int m) {
-            return (long) Math.ceilDiv(m, MR) * MR * k;
-        }
     }
 
     /**
@@ -198,7 +129,7 @@ public final class DirectConv {
      * @param wPack weights packed by {@link #packWeights} for {@code plan.k} taps
      * @param xp    the padded image at {@code xpOff}, {@code plan.paddedSize} floats
      */
-    public static void forward(Plan plan, MemorySegment wPack, int m, MemorySegment xp, long xpOff,
+    public static void forward(DirectPlan plan, MemorySegment wPack, int m, MemorySegment xp, long xpOff,
                                MemorySegment out, long outOff) {
         int blocks = Math.ceilDiv(m, MR);
         long ldo = (long) plan.colsPad * Float.BYTES;
@@ -260,7 +191,7 @@ public final class DirectConv {
     }
 
     /** Floats of the lane-partial weight gradient {@link #weightGrad} accumulates into for {@code m} outputs. */
-    public static long partialSize(Plan plan, int m) {
+    public static long partialSize(DirectPlan plan, int m) {
         return (long) Math.ceilDiv(m, GM) * GM * plan.offsets.length * L;
     }
 
@@ -274,7 +205,7 @@ public final class DirectConv {
      * @param xp  the padded image, as in {@link #forward}
      * @param acc {@link #partialSize} floats at {@code accOff}
      */
-    public static void weightGrad(Plan plan, int m, MemorySegment dyw, long dywOff, MemorySegment xp, long xpOff,
+    public static void weightGrad(DirectPlan plan, int m, MemorySegment dyw, long dywOff, MemorySegment xp, long xpOff,
                                   MemorySegment acc, long accOff) {
         int kPad = plan.offsets.length;
         long ld = (long) plan.colsPad * Float.BYTES;
@@ -292,7 +223,7 @@ public final class DirectConv {
     }
 
     /** {@code dw[o, t] += sum of the lanes of acc[o][t]} for {@code o < m}, {@code t < plan.k}, lane 0 first. */
-    public static void reducePartials(Plan plan, int m, MemorySegment acc, long accOff, MemorySegment dw, long dwOff) {
+    public static void reducePartials(DirectPlan plan, int m, MemorySegment acc, long accOff, MemorySegment dw, long dwOff) {
         int kPad = plan.offsets.length;
         for (int o = 0; o < m; o++) {
             for (int t = 0; t < plan.k; t++) {
@@ -355,7 +286,7 @@ public final class DirectConv {
     }
 
     /** Floats of {@link #packForInputGrad}'s output for {@code m} output channels. */
-    public static long inputGradPackedSize(Plan plan, int m) {
+    public static long inputGradPackedSize(DirectPlan plan, int m) {
         return (long) Math.ceilDiv(plan.c, MR) * MR * plan.kh * plan.kw * m;
     }
 
@@ -363,7 +294,7 @@ public final class DirectConv {
      * Floats of the padded input-gradient buffer of {@link #inputGrad}: the input channels rounded up to
      * whole {@link #MR} tiles, plus the last tile's overrun.
      */
-    public static long inputGradSize(Plan plan) {
+    public static long inputGradSize(DirectPlan plan) {
         long plane = (long) plan.hp * plan.wp;
         long planes = (long) Math.ceilDiv(plan.c, MR) * MR;
         return Math.max(planes * plane, (planes - 1) * plane + (long) (plan.kh - 1) * plan.wp + plan.kw - 1 + plan.colsPad);
@@ -374,7 +305,7 @@ public final class DirectConv {
      * {@code (ky, kx)}, per output channel {@code o}, the {@code MR} weights {@code W[o, c, ky, kx]} (zero
      * past {@code c}).
      */
-    public static void packForInputGrad(MemorySegment w, int m, Plan plan, MemorySegment dst) {
+    public static void packForInputGrad(MemorySegment w, int m, DirectPlan plan, MemorySegment dst) {
         int taps = plan.kh * plan.kw;
         long d = 0;
         for (int b = 0; b < Math.ceilDiv(plan.c, MR); b++) {
@@ -399,9 +330,9 @@ public final class DirectConv {
      * @param dyw   the output gradient on the wide grid ({@link #scatter}ed with rows {@code Wp} apart and
      *              {@code plan.colsPad} per channel), zero in the thrown-away columns
      * @param dxp   {@link #inputGradSize} floats at {@code dxpOff}, zeroed by the caller; the image's gradient
-     *              is then its interior ({@link Plan#origin()}, rows {@code Wp} apart)
+     *              is then its interior ({@link DirectPlan#origin()}, rows {@code Wp} apart)
      */
-    public static void inputGrad(Plan plan, int m, MemorySegment wPack, MemorySegment dyw, long dywOff,
+    public static void inputGrad(DirectPlan plan, int m, MemorySegment wPack, MemorySegment dyw, long dywOff,
                                  MemorySegment dxp, long dxpOff) {
         int taps = plan.kh * plan.kw;
         long plane = (long) plan.hp * plan.wp * Float.BYTES;

@@ -1,5 +1,6 @@
-package dev.isthmus.kernel;
+package dev.isthmus.kernel.conv;
 
+import dev.isthmus.kernel.Window;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class Im2colTest {
 
     private static void checkIm2col(int[] g, boolean vec) {
         int ch = g[0], h = g[1], w = g[2], kh = g[3], kw = g[4], sh = g[5], sw = g[6], ph = g[7], pw = g[8];
-        int oh = Im2col.outSize(h, kh, sh, ph), ow = Im2col.outSize(w, kw, sw, pw), p = oh * ow, k = ch * kh * kw;
+        int oh = Window.outSize(h, kh, sh, ph), ow = Window.outSize(w, kw, sw, pw), p = oh * ow, k = ch * kh * kw;
         int ld = p + 3, colOff = 5, xOff = 2;
         long scratch = Im2col.scratchSize(ch, h, w, sh, sw, ph, pw);
         try (Tensor x = Tensor.randn(new Rng(7), xOff + ch * h * w); Tensor col = Tensor.full(Float.NaN, colOff + k * ld);
@@ -83,7 +84,7 @@ class Im2colTest {
 
     private static void checkCol2im(int[] g, boolean vec) {
         int ch = g[0], h = g[1], w = g[2], kh = g[3], kw = g[4], sh = g[5], sw = g[6], ph = g[7], pw = g[8];
-        int oh = Im2col.outSize(h, kh, sh, ph), ow = Im2col.outSize(w, kw, sw, pw), p = oh * ow, k = ch * kh * kw;
+        int oh = Window.outSize(h, kh, sh, ph), ow = Window.outSize(w, kw, sw, pw), p = oh * ow, k = ch * kh * kw;
         int ld = p + 1, colOff = 3, xOff = 4;
         long scratch = Im2col.scratchSize(ch, h, w, sh, sw, ph, pw);
         try (Tensor col = Tensor.randn(new Rng(8), colOff + k * ld); Tensor dx = Tensor.full(Float.NaN, xOff + ch * h * w + 2);
@@ -122,8 +123,8 @@ class Im2colTest {
         assertTrue(e.getMessage().contains("needs 25 floats of scratch"), e.getMessage());
         assertEquals(0, Im2col.scratchSize(3, 8, 8, 1, 1, 0, 0));
         assertEquals(3 * 16 * 57 * 57, Im2col.scratchSize(3, 224, 224, 4, 4, 2, 2));
-        assertEquals(0, Im2col.outSize(3, 5, 1, 0));
-        assertEquals(55, Im2col.outSize(224, 11, 4, 2));
-        assertEquals(27, Im2col.outSize(55, 3, 2, 0));
+        assertEquals(0, Window.outSize(3, 5, 1, 0));
+        assertEquals(55, Window.outSize(224, 11, 4, 2));
+        assertEquals(27, Window.outSize(55, 3, 2, 0));
     }
 }

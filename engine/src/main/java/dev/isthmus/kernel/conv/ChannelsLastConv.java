@@ -1,4 +1,4 @@
-package dev.isthmus.kernel;
+package dev.isthmus.kernel.conv;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -80,7 +80,7 @@ public final class ChannelsLastConv {
     }
 
     /** Floats of {@link #pack}'s output. */
-    public static long packedSize(DirectConv.Plan plan, int m) {
+    public static long packedSize(DirectPlan plan, int m) {
         return (long) plan.k * width(m);
     }
 
@@ -95,7 +95,7 @@ public final class ChannelsLastConv {
     }
 
     /** Floats of {@link #forward}'s output: the output pixels rounded up to whole tiles, {@link #width} each. */
-    public static long outputSize(DirectConv.Plan plan, int m) {
+    public static long outputSize(DirectPlan plan, int m) {
         return (long) Math.ceilDiv(plan.pixels.length, PT) * PT * width(m);
     }
 
@@ -106,7 +106,7 @@ public final class ChannelsLastConv {
      * @param wT weights from {@link #pack}
      * @param xp the padded image, as for {@link DirectConv#forward}
      */
-    public static void forward(DirectConv.Plan plan, int m, MemorySegment wT, MemorySegment xp, long xpOff,
+    public static void forward(DirectPlan plan, int m, MemorySegment wT, MemorySegment xp, long xpOff,
                                MemorySegment outT, long outOff) {
         if (!fits(m)) {
             throw new IllegalArgumentException("ChannelsLastConv.forward: " + m + " channels fill less than two vectors");
@@ -175,7 +175,7 @@ public final class ChannelsLastConv {
     }
 
     /** Floats of {@link #weightGrad}'s accumulator: the taps rounded up to whole tiles, {@link #width} each. */
-    public static long gradSize(DirectConv.Plan plan, int m) {
+    public static long gradSize(DirectPlan plan, int m) {
         return (long) Math.ceilDiv(plan.k, TT) * TT * width(m);
     }
 
@@ -186,7 +186,7 @@ public final class ChannelsLastConv {
      * @param dyT the output gradient from {@link #transpose}
      * @param acc {@link #gradSize} floats at {@code accOff}, summed into {@code dW} by {@link #addGrad}
      */
-    public static void weightGrad(DirectConv.Plan plan, int m, MemorySegment dyT, long tOff, MemorySegment xp, long xpOff,
+    public static void weightGrad(DirectPlan plan, int m, MemorySegment dyT, long tOff, MemorySegment xp, long xpOff,
                                   MemorySegment acc, long accOff) {
         int ld = width(m), k = plan.k, last = k - 1;
         int[] off = plan.offsets;
@@ -256,7 +256,7 @@ public final class ChannelsLastConv {
     }
 
     /** {@code dw[o, t] += acc[t][o]} for {@code o < m}, {@code t < plan.k}. */
-    public static void addGrad(DirectConv.Plan plan, int m, MemorySegment acc, long accOff, MemorySegment dw, long dwOff) {
+    public static void addGrad(DirectPlan plan, int m, MemorySegment acc, long accOff, MemorySegment dw, long dwOff) {
         int ld = width(m);
         for (int o = 0; o < m; o++) {
             for (int t = 0; t < plan.k; t++) {
