@@ -72,7 +72,7 @@ public final class Engine {
                 System.err.println("[isthmus] WARNING: " + fallbackReason + ". Using the Vector API GEMM.");
             }
         }
-        if (!vectors.intrinsified() && !warnedVectors && vectors.decidedBy().equals("self-check")) {
+        if (!vectors.intrinsified() && !warnedVectors && vectors.decidedBy().startsWith("self-check")) {
             warnedVectors = true;
             System.err.printf(Locale.ROOT, "[isthmus] WARNING: the Vector API does not look intrinsified on this JVM "
                     + "(vector loop %.2fx the speed of a scalar loop%s); kernels use their scalar paths.%n",

@@ -28,7 +28,7 @@ public final class ThreadBudget implements AutoCloseable {
      * @param deterministic keep OpenBLAS on one thread always, so its sums never depend on how it splits a
      *                      product; the engine's own reductions already run in a fixed order
      */
-    ThreadBudget(int threads, boolean blasLoaded, boolean deterministic) {
+    public ThreadBudget(int threads, boolean blasLoaded, boolean deterministic) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread budget must be >= 1, got " + threads);
         }

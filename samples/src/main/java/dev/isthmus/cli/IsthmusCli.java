@@ -9,7 +9,7 @@ import java.util.List;
  * The {@code isthmus} command: one subcommand per task. Exit status 0 on success, 2 on a usage error (picocli's),
  * 1 when the data or a file is bad, with a one-line reason on stderr (the stack trace too with {@code --verbose}).
  */
-@Command(name = "isthmus", mixinStandardHelpOptions = true, version = "isthmus 0.1.0",
+@Command(name = "isthmus", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "isthmus 0.1.0",
         description = "A deep-learning engine for the JVM that is fast on CPUs.",
         subcommands = {InfoCommand.class, SummaryCommand.class, TrainCommand.class, EvalCommand.class,
                 PredictCommand.class, BenchCommand.class, ImportCommand.class, ExportCommand.class})
