@@ -3,6 +3,7 @@ package dev.isthmus.kernel;
 import dev.isthmus.bindings.cblas.cblas_h;
 import dev.isthmus.natives.OpenBlas;
 import dev.isthmus.runtime.Engine;
+import dev.isthmus.runtime.ThreadBudget;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -97,7 +98,19 @@ public final class OpenBlasGemm implements Gemm {
             skinny.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        Engine.get().threads().fitBlasTo((long) m * n * k);
+        ThreadBudget budget = Engine.get().threads();
+        long token = budget.beginBlas((long) m * n * k);
+        try {
+            call(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } finally {
+            budget.endBlas(token);
+        }
+    }
+
+    private static void call(boolean transA, boolean transB, int m, int n, int k,
+                             float alpha, MemorySegment a, long aOff, int lda,
+                             MemorySegment b, long bOff, int ldb,
+                             float beta, MemorySegment c, long cOff, int ldc) {
         int order = cblas_h.CblasRowMajor();
         int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
         int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();

@@ -2,6 +2,8 @@ package dev.isthmus.runtime;
 
 import dev.isthmus.natives.OpenBlas;
 
+import java.util.concurrent.locks.StampedLock;
+
 /**
  * One thread budget for the whole engine. It sizes the engine's {@link ThreadPool} and OpenBLAS's
  * thread count together, so the two never run at full width at the same time: on 2 cores, two
@@ -11,6 +13,11 @@ import dev.isthmus.natives.OpenBlas;
  * <p>Outside engine-parallel regions OpenBLAS gets the whole budget (one big GEMM uses every core);
  * inside {@link #parallelFor} it is set to one thread, since the engine already splits the work
  * (batch-parallel convolution, for instance).
+ *
+ * <p>OpenBLAS's thread count is one process-wide setting, and a product's bits can depend on it (the
+ * split decides which rows fall into edge tiles). So that threads calling the engine at once (a shared
+ * {@code Predictor}) get the bits a lone caller gets, every OpenBLAS call holds its width for its duration
+ * ({@link #beginBlas}): a wide call runs alone, one-thread calls and engine-parallel regions run together.
  */
 public final class ThreadBudget implements AutoCloseable {
 
@@ -19,6 +26,8 @@ public final class ThreadBudget implements AutoCloseable {
     private final boolean blas;
     private final boolean deterministic;
     private int blasWidth;
+    /** Held shared by one-thread BLAS calls and engine-parallel regions, exclusively by wide BLAS calls. */
+    private final StampedLock widthLock = new StampedLock();
 
     ThreadBudget(int threads, boolean blasLoaded) {
         this(threads, blasLoaded, false);
@@ -64,18 +73,63 @@ public final class ThreadBudget implements AutoCloseable {
      * duration so BLAS calls made inside the body do not oversubscribe the cores.
      */
     public void parallelFor(int count, ThreadPool.RangeTask body) {
-        if (threads == 1 || count <= 1) {
+        if (threads == 1 || count <= 1 || pool.insideTask()) {
             pool.parallelFor(count, body);
             return;
         }
+        long stamp = blas && !deterministic ? widthLock.readLock() : 0;
+        try {
+            narrow();
+            pool.parallelFor(count, body);
+        } finally {
+            release(stamp);
+        }
+    }
+
+    /**
+     * Sets OpenBLAS's width for a product of {@code macs} multiply-adds (as {@link #fitBlasTo}) and keeps it
+     * until {@link #endBlas}: a wide product waits for the one-thread ones in flight and runs alone, one-thread
+     * products run together. Returns the token for {@code endBlas} (0 when nothing is held: no OpenBLAS,
+     * a one-thread budget, deterministic mode, or inside an engine-parallel region, where the width is fixed).
+     */
+    public long beginBlas(long macs) {
+        if (!blas || threads == 1 || deterministic || pool.insideTask()) {
+            return 0;
+        }
+        if (macs < BLAS_PARALLEL_MIN_MACS) {
+            long stamp = widthLock.readLock();
+            narrow();
+            return stamp;
+        }
+        long stamp = widthLock.writeLock();
         synchronized (this) {
-            setBlasWidth(1);
-            try {
-                pool.parallelFor(count, body);
-            } finally {
-                setBlasWidth(deterministic ? 1 : threads);
+            setBlasWidth(threads);
+        }
+        return stamp;
+    }
+
+    /** Ends the BLAS call that {@link #beginBlas} returned {@code token} for. */
+    public void endBlas(long token) {
+        if (token != 0) {
+            widthLock.unlock(token);
+        }
+    }
+
+    private synchronized void narrow() {
+        setBlasWidth(1);
+    }
+
+    /** Ends a region: gives OpenBLAS the whole budget back when no other one-thread call is in flight. */
+    private void release(long stamp) {
+        if (stamp == 0) {
+            return;
+        }
+        synchronized (this) {
+            if (widthLock.getReadLockCount() == 1) {
+                setBlasWidth(threads);
             }
         }
+        widthLock.unlockRead(stamp);
     }
 
     /**
