@@ -7,7 +7,8 @@
 # best setting, the peer figure) and both pools at t beside it. The table (median of per-round ratios and
 # their range) goes to bench/results/e2e.md with the machine, CPU flags, BLAS of each side and load.
 #
-# Usage: bench/run-e2e.sh [--quick] [--threads "1 2"] [--rounds N] [--skip-alexnet] [--no-ort]
+# Usage: bench/run-e2e.sh [--quick] [--threads "1 2"] [--rounds N] [--skip-alexnet] [--no-ort] [--keep DIR]
+# --keep DIR keeps every side's raw JSON per round there (PeerReport DIR --threads .. --rounds .. re-prints the table).
 # Environment: MVN_FLAGS (extra Maven flags, e.g. -o), PYTHON (default /usr/bin/python3).
 # ONNX Runtime comes through the bench module's Maven profile `ort` (a 139 MB jar, fetched on first use).
 set -euo pipefail
@@ -19,17 +20,20 @@ skip=()
 threads="1 2"
 rounds=3
 ort=1
+keep=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick); shift ;;
     --skip-alexnet) skip=(--skip-alexnet); shift ;;
     --no-ort) ort=0; shift ;;
+    --keep) [ $# -ge 2 ] || { echo "run-e2e: --keep needs a directory" >&2; exit 2; }
+            keep="$2"; shift 2 ;;
     --threads) [ $# -ge 2 ] || { echo "run-e2e: --threads needs a value, e.g. --threads \"1 2\"" >&2; exit 2; }
                threads="$2"; shift 2 ;;
     --rounds) [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "run-e2e: --rounds needs a positive integer" >&2; exit 2; }
               rounds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run-e2e: unknown option '$1' (options: --quick, --threads \"1 2\", --rounds N, --skip-alexnet, --no-ort)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-e2e: unknown option '$1' (options: --quick, --threads \"1 2\", --rounds N, --skip-alexnet, --no-ort, --keep DIR)" >&2; exit 2 ;;
   esac
 done
 for t in $threads; do
@@ -61,8 +65,13 @@ java_run() {
     -cp "bench/target/classes:bench/target/lib/*" "$@"
 }
 python="${PYTHON:-/usr/bin/python3}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"
+  work=$(cd "$keep" && pwd)
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
 
 echo "run-e2e: checking the peers (matmul n = 1024, one thread)..." >&2
 java_run dev.isthmus.bench.e2e.BlasProbe --json "$work/probe-isthmus.json" >&2

@@ -29,6 +29,6 @@ module dev.isthmus.engine {
     exports dev.isthmus.tensor;
     exports dev.isthmus.train;
 
-    // Predictor.load asks every ModelFormat (e.g. isthmus-onnx's) for files it does not read itself.
+    // Predictor.load reads formats it does not know itself (ONNX) through these
     uses dev.isthmus.infer.ModelFormat;
 }

@@ -49,13 +49,30 @@ public final class OpenBlasGemm implements Gemm {
     }
 
     private final VectorGemm heapFallback;
+    private final SkinnyGemm skinny;
 
-    /** @throws IllegalStateException if OpenBLAS could not be loaded */
+    /** Every product through {@code cblas_sgemm} (heap segments through {@code heapFallback}). */
     public OpenBlasGemm(VectorGemm heapFallback) {
+        this(heapFallback, null);
+    }
+
+    /**
+     * As {@link #OpenBlasGemm(VectorGemm)}, but the products {@link SkinnyGemm#accepts} (few rows against many
+     * weights, where the skinny kernel measured faster) go to {@code skinny}; null routes nothing.
+     *
+     * @throws IllegalStateException if OpenBLAS could not be loaded
+     */
+    public OpenBlasGemm(VectorGemm heapFallback, SkinnyGemm skinny) {
         if (!OpenBlas.isAvailable()) {
             throw new IllegalStateException("OpenBLAS is not loaded; tried: " + OpenBlas.attempts());
         }
         this.heapFallback = heapFallback;
+        this.skinny = skinny;
+    }
+
+    /** True if this call would run in the skinny kernel rather than OpenBLAS (for reports). */
+    public boolean routesToSkinny(boolean transA, boolean transB, int m, int n, int k) {
+        return skinny != null && SkinnyGemm.accepts(transA, transB, m, n, k);
     }
 
     @Override
@@ -74,6 +91,10 @@ public final class OpenBlasGemm implements Gemm {
         }
         if (!a.isNative() || !b.isNative() || !c.isNative()) {
             heapFallback.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        if (skinny != null && SkinnyGemm.accepts(transA, transB, m, n, k)) {
+            skinny.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
         Engine.get().threads().fitBlasTo((long) m * n * k);

@@ -23,8 +23,7 @@ import java.lang.foreign.ValueLayout;
  * </ul>
  * Work is split over the engine's {@link ThreadPool} by disjoint parts of C (rows of W, or columns), and
  * every element's sum runs in the same order whatever the split, so results do not depend on the thread
- * count. Products smaller than {@link #MIN_WEIGHTS} weight elements are left to the general GEMM, which
- * was as fast or faster there (bench/results/skinny-gemm.md).
+ * count. The engine routes a product here only where this measured faster than OpenBLAS ({@link #accepts}).
  */
 public final class SkinnyGemm {
 
@@ -33,12 +32,18 @@ public final class SkinnyGemm {
 
     /** The most rows (batch) a skinny product may have. */
     public static final int MAX_ROWS = 64;
-    /** The fewest weight elements (the large operand) for which the skinny kernels beat the general GEMM. */
-    public static final long MIN_WEIGHTS = 1L << 18;
+    /** The most rows for which the engine routes a product here (at 64 OpenBLAS was as fast). */
+    public static final int ROUTE_MAX_ROWS = 32;
+    /** The fewest weights for which the forward product is routed here. */
+    public static final long FORWARD_MIN_WEIGHTS = 1L << 20;
+    /** The fewest weights for which dX is routed here. */
+    public static final long INPUT_GRAD_MIN_WEIGHTS = 1L << 18;
     /** Depth of the weight block {@link Kind#INPUT_GRAD} keeps in L1: {@code KC x WIDTH} floats (16 KiB on AVX-512). */
     static final int KC = 64;
     /** Depth of a {@link Kind#FORWARD} block: 4 rows of the weights x {@code KD} floats (8 KiB) stay in L1. */
     static final int KD = 512;
+    /** {@link Kind#WEIGHT_GRAD} takes columns in blocks whose rows of B hold this many floats (128 KiB, in L2). */
+    static final int B_BLOCK_FLOATS = 1 << 15;
     private static final long TILE_BYTES = 16L * SkinnyTiles.S.vectorByteSize();
     /** Each thread gets at least this many multiply-adds, else one thread runs the product. */
     static final long WORK_PER_THREAD = 1L << 21;
@@ -78,14 +83,26 @@ public final class SkinnyGemm {
         return null;
     }
 
-    /** True if the engine routes this call here: a skinny shape with at least {@link #MIN_WEIGHTS} weights. */
+    /**
+     * True if the engine routes this call here instead of OpenBLAS: only where the skinny kernel measured
+     * faster (bench/results/skinny-gemm.md): the forward product and dX for at most {@link #ROUTE_MAX_ROWS}
+     * rows and at least {@link #FORWARD_MIN_WEIGHTS} / {@link #INPUT_GRAD_MIN_WEIGHTS} weights. The weight
+     * gradient stays with OpenBLAS, which was faster at batch 16 and 64.
+     */
     public static boolean accepts(boolean transA, boolean transB, int m, int n, int k) {
         Kind kind = kind(transA, transB, m, n, k);
-        if (kind == null) {
+        if (kind == null || kind == Kind.WEIGHT_GRAD || m > ROUTE_MAX_ROWS) {
             return false;
         }
-        long weights = kind == Kind.WEIGHT_GRAD ? (long) m * n : (long) n * k;
-        return weights >= MIN_WEIGHTS;
+        long weights = (long) n * k;
+        return weights >= (kind == Kind.FORWARD ? FORWARD_MIN_WEIGHTS : INPUT_GRAD_MIN_WEIGHTS);
+    }
+
+    /** One line for {@code isthmus info}: which products {@link #accepts} takes. */
+    public static String routingSummary() {
+        return String.format(java.util.Locale.ROOT, "y = x W^T with M <= %d and >= %d weights, dX = dY W with M <= %d and "
+                        + ">= %d weights (%d-bit vectors); dW += dY^T X stays with the general GEMM", ROUTE_MAX_ROWS,
+                FORWARD_MIN_WEIGHTS, ROUTE_MAX_ROWS, INPUT_GRAD_MIN_WEIGHTS, SkinnyTiles.S.vectorBitSize());
     }
 
     /**
@@ -99,6 +116,12 @@ public final class SkinnyGemm {
                       MemorySegment b, long bOff, int ldb,
                       float beta, MemorySegment c, long cOff, int ldc) {
         GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** {@link #sgemm} for a caller that has already run {@link GemmChecks#check}. */
+    void run(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
+             MemorySegment b, long bOff, int ldb, float beta, MemorySegment c, long cOff, int ldc) {
         Kind kind = kind(transA, transB, m, n, k);
         if (kind == null) {
             throw new IllegalArgumentException("SkinnyGemm: sgemm(" + (transA ? "T" : "N") + ", " + (transB ? "T" : "N")
@@ -231,12 +254,22 @@ public final class SkinnyGemm {
             }
         }
 
-        /** {@link Kind#WEIGHT_GRAD}: each 4-row tile of C across all its columns, read and written once. */
+        /**
+         * {@link Kind#WEIGHT_GRAD}: column blocks whose {@code k} rows of B fill {@link #B_BLOCK_FLOATS} (L2), and
+         * within each every 4-row tile of C, each element of C read and written once.
+         */
         private void weightGrad(int u0, int u1, Scratch s) {
+            int block = Math.max(SkinnyTiles.WIDTH, B_BLOCK_FLOATS / k / SkinnyTiles.WIDTH * SkinnyTiles.WIDTH);
+            for (int c0 = 0; c0 < n; c0 += block) {
+                weightGradBlock(u0, u1, c0, Math.min(n, c0 + block), s);
+            }
+        }
+
+        private void weightGradBlock(int u0, int u1, int c0, int c1, Scratch s) {
             for (int u = u0; u < u1; u++) {
                 int i = 4 * u, rows = Math.min(4, m - i);
-                for (int col = 0; col < n; col += SkinnyTiles.WIDTH) {
-                    int width = Math.min(SkinnyTiles.WIDTH, n - col);
+                for (int col = c0; col < c1; col += SkinnyTiles.WIDTH) {
+                    int width = Math.min(SkinnyTiles.WIDTH, c1 - col);
                     for (int q = 0; q < 4; q++) {
                         int r = Math.min(i + q, m - 1);
                         s.ar[q] = aOff + r;

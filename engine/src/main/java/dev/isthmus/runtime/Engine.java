@@ -2,6 +2,7 @@ package dev.isthmus.runtime;
 
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.OpenBlasGemm;
+import dev.isthmus.kernel.SkinnyGemm;
 import dev.isthmus.kernel.VectorGemm;
 import dev.isthmus.natives.OpenBlas;
 import dev.isthmus.natives.OpenBlasInfo;
@@ -19,6 +20,9 @@ import java.util.Optional;
  *       Vector API), {@code openblas} (fail if it does not load) or {@code vector};</li>
  *   <li>{@code isthmus.blas.path} / {@code ISTHMUS_BLAS_PATH} and {@code isthmus.blas=none}: see {@link OpenBlas};</li>
  *   <li>{@code isthmus.selfcheck=false}: skip the Vector API check (assume intrinsified);</li>
+ *   <li>{@code isthmus.skinny} / {@code ISTHMUS_SKINNY}: {@code auto} (default) routes the products of fully
+ *       connected layers at small batches to {@link SkinnyGemm} where it measured faster than OpenBLAS;
+ *       {@code off} sends everything to OpenBLAS;</li>
  *   <li>{@code isthmus.vector} / {@code ISTHMUS_VECTOR}: {@code auto} (the self-check decides) or {@code off}
  *       (every kernel takes its scalar path, as on a JVM or native image without Vector API support);</li>
  *   <li>{@code isthmus.deterministic} / {@code ISTHMUS_DETERMINISTIC}: {@code true} keeps OpenBLAS on one
@@ -51,7 +55,9 @@ public final class Engine {
         this.vectorGemm = new VectorGemm(budget.pool());
         this.vectors = vectorSupport(selfCheck);
         if (blas.isPresent()) {
-            this.gemm = new OpenBlasGemm(vectorGemm);
+            // the skinny kernels are Vector API code: without intrinsified vectors every product stays with OpenBLAS
+            boolean skinny = skinnyEnabled() && vectors.intrinsified();
+            this.gemm = new OpenBlasGemm(vectorGemm, skinny ? new SkinnyGemm(budget.pool()) : null);
             this.fallbackReason = null;
         } else if (backend == Backend.OPENBLAS) {
             budget.close();
@@ -128,6 +134,25 @@ public final class Engine {
         return gemm;
     }
 
+    /**
+     * Which implementation runs {@code sgemm(transA, transB, m, n, k)} on this engine: {@code skinny} or the
+     * backend's name, for {@code LayerProfile} and reports.
+     */
+    public String gemmFor(boolean transA, boolean transB, int m, int n, int k) {
+        return gemm instanceof OpenBlasGemm o && o.routesToSkinny(transA, transB, m, n, k) ? "skinny" : gemm.name();
+    }
+
+    static boolean skinnyEnabled() {
+        String v = System.getProperty("isthmus.skinny", System.getenv("ISTHMUS_SKINNY"));
+        if (v == null || v.isBlank() || v.trim().equalsIgnoreCase("auto")) {
+            return true;
+        }
+        if (v.trim().equalsIgnoreCase("off")) {
+            return false;
+        }
+        throw new IllegalArgumentException("isthmus.skinny must be auto or off, got '" + v + "'");
+    }
+
     /** The pure-Java GEMM, whatever the default backend is. */
     public VectorGemm vectorGemm() {
         return vectorGemm;
@@ -162,6 +187,9 @@ public final class Engine {
             sb.append("blas threads   ").append(budget.blasThreads())
                     .append(budget.deterministic() ? " (deterministic mode: always 1)" : "").append('\n');
             String timeout = OpenBlas.threadTimeout();
+            sb.append("skinny gemm    ").append(!skinnyEnabled() ? "off (isthmus.skinny=off): every product goes to OpenBLAS"
+                    : !vectors.intrinsified() ? "off: the Vector API is not in use, every product goes to OpenBLAS"
+                    : "SkinnyGemm for " + SkinnyGemm.routingSummary()).append('\n');
             sb.append("blas spin      ").append(timeout == null ? "library default (2^28 cycles)"
                     : "2^" + timeout + " cycles after a call (OPENBLAS_THREAD_TIMEOUT)").append('\n');
         } else {

@@ -61,6 +61,7 @@ class ModulePathTest {
         assertTrue(out.contains("modules dev.isthmus.engine dev.isthmus.natives dev.isthmus.bindings"), out);
         assertTrue(out.contains("(bundled)"), "the bundled OpenBLAS was found from the module path:\n" + out);
         assertTrue(out.contains("round trip: same logits"), out);
+        assertTrue(out.contains("predictor: same logits"), out);
         // The JVM's own warnings (restricted methods without native access, illegal access, ...) start with
         // "WARNING:"; the engine's start with "[isthmus]" and are other tests' business.
         List<String> warnings = stderr.lines().filter(l -> l.startsWith("WARNING:") || l.contains("Exception"))

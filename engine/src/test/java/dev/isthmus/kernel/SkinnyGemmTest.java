@@ -101,13 +101,33 @@ class SkinnyGemmTest {
     }
 
     @Test
+    void openBlasGemmRoutesSkinnyProductsAndGetsTheSameAnswer() {
+        VectorGemm fallback = new VectorGemm(one);
+        OpenBlasGemm routed = new OpenBlasGemm(fallback, parallel);
+        assertTrue(routed.routesToSkinny(false, true, 3, 600, 1800));
+        assertFalse(new OpenBlasGemm(fallback).routesToSkinny(false, true, 3, 600, 1800));
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean[] t : new boolean[][]{{false, true}, {false, false}}) {
+                GemmProblem p = new GemmProblem(arena, new Rng(8), 3, 600, 1800, t[0], t[1], 1, 1f, 0.5f);
+                p.run(routed);
+                p.verify("OpenBlasGemm routing to SkinnyGemm, " + p);
+                GemmProblem q = new GemmProblem(arena, new Rng(8), 3, 600, 1800, t[0], t[1], 1, 1f, 0.5f);
+                q.run(serial);
+                GemmProblem.assertBitIdentical(q.c, p.c, "routed = SkinnyGemm itself, " + p);
+            }
+        }
+    }
+
+    @Test
     void theShapesOfALinearLayerAreSkinnyAndOthersAreNot() {
         // AlexNet's Linear(9216 -> 4096) at batch 16: forward, dX, dW
         assertEquals(SkinnyGemm.Kind.FORWARD, SkinnyGemm.kind(false, true, 16, 4096, 9216));
         assertEquals(SkinnyGemm.Kind.INPUT_GRAD, SkinnyGemm.kind(false, false, 16, 9216, 4096));
         assertEquals(SkinnyGemm.Kind.WEIGHT_GRAD, SkinnyGemm.kind(true, false, 4096, 9216, 16));
         assertTrue(SkinnyGemm.accepts(false, true, 16, 4096, 9216));
-        assertTrue(SkinnyGemm.accepts(true, false, 4096, 9216, 64));
+        assertTrue(SkinnyGemm.accepts(false, false, 16, 9216, 4096));
+        assertFalse(SkinnyGemm.accepts(true, false, 4096, 9216, 16), "dW stays with OpenBLAS (faster there)");
+        assertFalse(SkinnyGemm.accepts(false, true, 64, 4096, 9216), "batch 64 stays with OpenBLAS (as fast)");
         assertNull(SkinnyGemm.kind(false, true, 65, 4096, 9216), "more than 64 rows is a general GEMM");
         assertNull(SkinnyGemm.kind(true, true, 16, 16, 16));
         assertNull(SkinnyGemm.kind(true, false, 4096, 9216, 65));

@@ -44,6 +44,39 @@ class LinearTest {
     }
 
     @Test
+    void aWideLayerAtSmallBatchRunsTheSkinnyKernelAndMatchesADoubleReference() {
+        int in = 1800, out = 600, batch = 3;
+        // routed when OpenBLAS is the backend and the Vector API is in use (the self-check can say no on a starved machine)
+        if (dev.isthmus.runtime.Engine.get().openBlas().isPresent() && dev.isthmus.runtime.Engine.get().useVectors()) {
+            assertEquals("skinny", dev.isthmus.runtime.Engine.get().gemmFor(false, true, batch, out, in), "forward route");
+            assertEquals("skinny", dev.isthmus.runtime.Engine.get().gemmFor(false, false, batch, in, out), "dX route");
+        }
+        try (Linear lin = new Linear(in, out); Tensor x = Tensor.randn(new Rng(2), batch, in);
+             Tensor g = Tensor.randn(new Rng(3), batch, out)) {
+            lin.setInputGradNeeded(true);
+            float[] w = lin.weight().data().toArray(), b = lin.bias().data().toArray(), xs = x.toArray(), gs = g.toArray();
+            float[] y = lin.forward(x).toArray();
+            float[] dx = lin.backward(g).toArray();
+            for (int n = 0; n < batch; n++) {
+                for (int o = 0; o < out; o++) {
+                    double s = b[o];
+                    for (int i = 0; i < in; i++) {
+                        s += (double) xs[n * in + i] * w[o * in + i];
+                    }
+                    assertEquals(s, y[n * out + o], 1e-4 * Math.max(1, Math.abs(s)), "y[" + n + "," + o + "]");
+                }
+                for (int i = 0; i < in; i++) {
+                    double s = 0;
+                    for (int o = 0; o < out; o++) {
+                        s += (double) gs[n * out + o] * w[o * in + i];
+                    }
+                    assertEquals(s, dx[n * in + i], 1e-4 * Math.max(1, Math.abs(s)), "dx[" + n + "," + i + "]");
+                }
+            }
+        }
+    }
+
+    @Test
     void gradientsAccumulateAcrossBackwardCalls() {
         try (Linear lin = new Linear(3, 2); Tensor x = Tensor.randn(new Rng(1), 2, 3); Tensor g = Tensor.full(1f, 2, 2)) {
             lin.forward(x);

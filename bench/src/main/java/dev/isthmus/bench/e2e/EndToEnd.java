@@ -90,13 +90,15 @@ public final class EndToEnd {
         }
     }
 
-    /** All results of one run, with the engine they ran on (the OpenBLAS it loaded, if any). */
-    public record Report(int threads, String backend, Optional<OpenBlasInfo> blas, String java, List<Result> results) {
+    /** All results of one run, with the engine they ran on (the OpenBLAS it loaded, if any, and the Vector API verdict). */
+    public record Report(int threads, String backend, Optional<OpenBlasInfo> blas, String java, String vectors,
+                         List<Result> results) {
         /** The JSON peer.py writes, with the same keys: {@code {"threads": 1, "mlp_train": 1234.5, ...}}. */
         public ObjectNode toJson() {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("isthmus", backend);
             o.put("java", java);
+            o.put("vector_api", vectors);
             ObjectNode b = o.putObject("blas");
             b.put("libs", blas.map(i -> i.path().toString()).orElse("none (Vector API GEMM)"));
             b.put("openblas_core", blas.map(OpenBlasInfo::coreName).orElse(null));
@@ -136,7 +138,7 @@ public final class EndToEnd {
             latency("alexnet_b1", Workload.Model.ALEXNET, 2, 0, q ? 5 : 30).forEach(done);
         }
         return new Report(threads, engine.gemm().name(), engine.openBlas(), System.getProperty("java.runtime.version"),
-                List.copyOf(results));
+                engine.vectorSupport().describe(), List.copyOf(results));
     }
 
     public static Report run(Options o) {

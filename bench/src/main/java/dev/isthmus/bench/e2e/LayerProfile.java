@@ -25,6 +25,17 @@ public final class LayerProfile {
     private LayerProfile() {
     }
 
+    /** For a Linear layer, which GEMM runs each of its products at this batch (OpenBLAS or the skinny kernel). */
+    static String gemms(Layer layer, int batch) {
+        if (!(layer instanceof dev.isthmus.nn.Linear lin)) {
+            return "";
+        }
+        Engine e = Engine.get();
+        int in = lin.inFeatures(), out = lin.outFeatures();
+        return "  [y: " + e.gemmFor(false, true, batch, out, in) + ", dW: " + e.gemmFor(true, false, out, in, batch)
+                + ", dX: " + e.gemmFor(false, false, batch, in, out) + "]";
+    }
+
     public static void main(String[] args) {
         Workload.Model kind = Workload.Model.LENET5;
         int threads = 1, batch = 64, steps = 400;
@@ -104,7 +115,8 @@ public final class LayerProfile {
                     kind, infer ? "inference" : "training", batch, threads, Engine.get().gemm().name(), steps);
             System.out.printf(Locale.ROOT, "%-34s %10s %10s%n", "layer", "forward", "backward");
             for (int l = 0; l < layers.size(); l++) {
-                System.out.printf(Locale.ROOT, "%-34s %10.1f %10.1f%n", layers.get(l).describe(), med[l], med[layers.size() + l]);
+                System.out.printf(Locale.ROOT, "%-34s %10.1f %10.1f%s%n", layers.get(l).describe(), med[l], med[layers.size() + l],
+                        gemms(layers.get(l), batch));
             }
             System.out.printf(Locale.ROOT, "%-34s %10.1f%n", "loss (forward + backward)", med[2 * layers.size()]);
             System.out.printf(Locale.ROOT, "%-34s %10.1f%n", "optimizer step + zero_grad", med[2 * layers.size() + 1]);

@@ -224,6 +224,20 @@ public final class PeerReport {
             sb.append("- ONNX Runtime ").append(ort.path("ort").asText("?")).append(" (Java API): ")
                     .append(ort.path("blas").path("libs").asText("?")).append('\n');
         }
+        int scalar = 0, runs = 0;
+        for (int t : threads) {
+            for (int r = 1; r <= rounds; r++) {
+                JsonNode j = read("isthmus-t" + t + "-r" + r + ".json");
+                if (!j.isEmpty()) {
+                    runs++;
+                    scalar += j.path("vector_api").asText("").contains("NOT intrinsified") ? 1 : 0;
+                }
+            }
+        }
+        JsonNode first = read("isthmus-t" + threads.get(0) + "-r1.json");
+        sb.append("- Isthmus's Vector API (start-up self-check): ").append(first.path("vector_api").asText("?"));
+        sb.append(scalar == 0 ? "\n" : String.format(Locale.ROOT, "; WARNING: in %d of %d Isthmus runs the self-check judged "
+                + "the Vector API not intrinsified (a starved machine) and those runs took the scalar kernels%n", scalar, runs));
         String coretype = pi.path("openblas_coretype_env").asText("");
         sb.append("- OPENBLAS_CORETYPE: ").append(coretype.isEmpty() || coretype.equals("null") ? "not set (each OpenBLAS "
                 + "picks its core itself)" : coretype).append('\n');
