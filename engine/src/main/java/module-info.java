@@ -14,6 +14,8 @@ module dev.isthmus.engine {
     requires static org.jfree.jfreechart;
     requires static java.desktop;
     requires static me.tongfei.progressbar;
+    // read when present: the JIT flags that tell whether the Vector API is intrinsified (VectorSupport)
+    requires static jdk.management;
 
     exports dev.isthmus.data;
     exports dev.isthmus.infer;

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * counts, each figure repeated until stable. Writes JSON, a Markdown report and charts, then compares the run
  * with the shipped reference of the same mode. {@code isthmus bench compare} puts result files side by side.
  */
-@Command(name = "bench", subcommands = BenchCompareCommand.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCompareCommand.class,
         description = {"CPU benchmark suite: machine, kernels on the roofline, model throughput and latency.",
                 "Writes result.json, report.md, roofline.png and scaling.png; 'bench compare A.json B.json' compares runs."})
 final class BenchCommand implements Callable<Integer> {

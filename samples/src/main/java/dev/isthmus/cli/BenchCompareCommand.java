@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * speed ratios to the first, and the comparison chart; rows measured with different settings are refused, with
  * the settings that differ. Exit status 1 when no row could be compared.
  */
-@Command(name = "compare", description = {"Compare bench result files: rows side by side with speed ratios to the first file.",
+@Command(name = "compare", mixinStandardHelpOptions = true, description = {"Compare bench result files: rows side by side with speed ratios to the first file.",
         "Rows measured with different settings (threads, batch, quick/full, JVM flags, backend) are refused, saying which."})
 final class BenchCompareCommand implements Callable<Integer> {
 
