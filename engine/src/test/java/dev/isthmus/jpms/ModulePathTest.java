@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * bundled OpenBLAS jar on the class path (its own descriptor requires JavaCPP, which Isthmus does not use).
  * The rest of the suite runs on the class path, so both ways are tested. Runs {@link ModulePathProbe} in a
  * child JVM, with native access granted to the three modules by name: a missing grant would print a
- * "restricted method" warning, which fails the test.
+ * "restricted method" warning, which fails the test (tried: leaving out dev.isthmus.bindings).
  */
 class ModulePathTest {
 
@@ -62,7 +62,10 @@ class ModulePathTest {
         assertTrue(out.contains("(bundled)"), "the bundled OpenBLAS was found from the module path:\n" + out);
         assertTrue(out.contains("round trip: same logits"), out);
         assertTrue(out.contains("predictor: same logits"), out);
-        List<String> warnings = stderr.lines().filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector")).toList();
-        assertTrue(warnings.isEmpty(), "no other output on stderr (e.g. restricted-method warnings):\n" + stderr);
+        // The JVM's own warnings (restricted methods without native access, illegal access, ...) start with
+        // "WARNING:"; the engine's start with "[isthmus]" and are other tests' business.
+        List<String> warnings = stderr.lines().filter(l -> l.startsWith("WARNING:") || l.contains("Exception"))
+                .filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector")).toList();
+        assertTrue(warnings.isEmpty(), "no JVM warning on stderr (e.g. a restricted method called without native access):\n" + stderr);
     }
 }
