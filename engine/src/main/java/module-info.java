@@ -16,8 +16,11 @@ module dev.isthmus.engine {
     requires static me.tongfei.progressbar;
 
     exports dev.isthmus.data;
+    exports dev.isthmus.infer;
     exports dev.isthmus.io;
     exports dev.isthmus.kernel;
+    exports dev.isthmus.kernel.conv;
+    exports dev.isthmus.kernel.pool;
     exports dev.isthmus.loss;
     exports dev.isthmus.models;
     exports dev.isthmus.nn;
@@ -25,4 +28,7 @@ module dev.isthmus.engine {
     exports dev.isthmus.runtime;
     exports dev.isthmus.tensor;
     exports dev.isthmus.train;
+
+    // Predictor.load reads formats it does not know itself (ONNX) through these
+    uses dev.isthmus.infer.ModelFormat;
 }

@@ -1,9 +1,9 @@
 package dev.isthmus.data;
 
+import dev.isthmus.io.InputLimits;
 import dev.isthmus.tensor.Tensor;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a numeric CSV file with a header line into a {@link TensorDataset}: the target column(s) are chosen by
@@ -29,7 +28,8 @@ import java.util.zip.GZIPInputStream;
  * Fields may be quoted ({@code "..."}, {@code ""} for a quote); blank lines are skipped; a UTF-8 byte-order mark
  * and gzip compression (detected from the first bytes) are handled. Every value must be a finite decimal number
  * (no NaN, no empty field); a non-numeric value or a row with the wrong number of fields is a
- * {@link MalformedDataException} naming the file, line and column.
+ * {@link MalformedDataException} naming the file, line and column. The file's bytes (after decompression), its
+ * rows and its line length are bounded by {@link InputLimits} before they can fill the heap.
  */
 public final class CsvReader {
 
@@ -92,10 +92,17 @@ public final class CsvReader {
 
     private Table read(String[] targetColumns, boolean classes, int numClasses) throws IOException {
         String name = file.toString();
+        InputLimits limits = InputLimits.current();
         try (InputStream raw = Files.newInputStream(file)) {
             BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
-            InputStream body = Idx.isGzip(in) ? new GZIPInputStream(in, 1 << 16) : in;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16);
+            boolean gzip = Idx.isGzip(in);
+            long size = Files.size(file);
+            if (!gzip && size > limits.dataBytes()) {
+                throw new MalformedDataException(name, InputLimits.exceeded("the file holds", size, "bytes", limits.dataBytes(),
+                        InputLimits.DATA_BYTES));
+            }
+            InputStream body = gzip ? new StrictGzipInputStream(in, name, limits.dataBytes()) : in;
+            LineReader reader = new LineReader(new InputStreamReader(body, StandardCharsets.UTF_8), name, limits.csvLineChars());
             String headerLine = reader.readLine();
             if (headerLine == null) {
                 throw new MalformedDataException(name, "empty file: no header line");
@@ -149,6 +156,10 @@ public final class CsvReader {
                 if (line.isBlank()) {
                     continue;
                 }
+                if (rows == limits.csvRows()) {
+                    throw new MalformedDataException(name, lineNo, -1, InputLimits.exceeded("the file has more than", rows,
+                            "data rows", limits.csvRows(), InputLimits.CSV_ROWS), null);
+                }
                 List<String> fields = split(line, name, lineNo);
                 if (fields.size() != header.size()) {
                     throw new MalformedDataException(name, lineNo, -1, fields.size() + " fields, but the header has "
@@ -167,8 +178,6 @@ public final class CsvReader {
                 rows++;
             }
             return new Table(rows, featureAt.length, features.toArray(), targets.toArray());
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new MalformedDataException(name, "corrupt or truncated gzip data: " + e, e);
         }
     }
 

@@ -1,12 +1,7 @@
 package dev.isthmus.data;
 
-import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Rng;
-import dev.isthmus.tensor.Tensor;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -32,8 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  *       {@link Sampler}), and so do the random draws of the transforms; resuming at epoch {@code e} gives the
  *       very batches an uninterrupted run would have seen, whatever the prefetch depth.</li>
  *   <li><b>No allocation per batch.</b> {@code prefetch + 1} batch buffers are allocated off-heap once and
- *       reused in turn; an epoch's smaller last batch is a view of the same buffers. Hand-off between the two
- *       threads uses volatile counters and {@link LockSupport#park}, which allocate nothing.</li>
+ *       reused in turn ({@link BatchSlots}); an epoch's smaller last batch is a view of the same buffers.
+ *       Hand-off between the two threads ({@link Prefetcher}) uses volatile counters and
+ *       {@link LockSupport#park}, which allocate nothing.</li>
  *   <li><b>Batch lifetime.</b> A batch returned by {@link #next()} stays valid until the next call to
  *       {@code next()}, {@link #startEpoch} or {@link #close()}, which hands it back for refilling.</li>
  *   <li><b>Waiting time.</b> The time the consumer spends blocked in {@code next()} is measured
@@ -48,26 +44,20 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DataLoader implements AutoCloseable {
 
-    private static final int SPINS = 200;
-
     private enum State { IDLE, ACTIVE, ENDED, FAILED }
 
     private final Dataset dataset;
     private final Sampler sampler;
     private final int batchSize;
     private final boolean dropLast;
-    private final BatchTransform[] transforms;
+    private final boolean augments;
     private final long seed;
     private final int prefetch;
     private final int numBatches;
-    private final int tailSize;
-    private final boolean classTargets;
-    private final int numClasses;
-    private final long featureBytes;
-    private final long targetBytes;
     private final int[] order;
-    private final Arena arena;
-    private final Slot[] slots;
+    private final BatchSlots slots;
+    /** The loader thread's side; null when batches are filled on the consumer's thread (prefetch 0). */
+    private final Prefetcher prefetcher;
     private final EpochIterator iterator = new EpochIterator();
 
     // Consumer-side state.
@@ -83,82 +73,22 @@ public final class DataLoader implements AutoCloseable {
     private long lastWait;
     private boolean closed;
 
-    // Shared with the loader thread.
-    private volatile int published;
-    private volatile int released;
-    private volatile int generation;
-    private volatile int acknowledged;
-    private volatile boolean abort;
-    private volatile boolean shutdown;
-    private volatile DataLoaderException failure;
-    private volatile Thread consumer;
-    private Thread producer;
-
-    /** One batch buffer: the full-size batch and, if the epoch ends with a smaller one, its view. */
-    private static final class Slot {
-        final MemorySegment x;
-        final MemorySegment y;
-        final Batch full;
-        final Batch tail;
-
-        Slot(MemorySegment x, MemorySegment y, Batch full, Batch tail) {
-            this.x = x;
-            this.y = y;
-            this.full = full;
-            this.tail = tail;
-        }
-    }
-
     private DataLoader(Builder b) {
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
         this.dropLast = b.dropLast;
-        this.transforms = b.transforms;
+        this.augments = b.transforms.length > 0;
         this.seed = b.seed;
         this.prefetch = b.prefetch;
         this.sampler = b.sampler != null ? b.sampler
                 : b.shuffle ? new RandomSampler(dataset.size(), seed) : new SequentialSampler(dataset.size());
         int length = sampler.length();
         this.numBatches = dropLast ? length / batchSize : (length + batchSize - 1) / batchSize;
-        this.tailSize = dropLast ? 0 : length % batchSize;
-        this.classTargets = dataset.targetKind() == Dataset.TargetKind.CLASS_INDEX;
-        this.numClasses = dataset.numClasses();
-        int[] fs = dataset.featureShape();
-        int[] ts = dataset.targetShape();
-        if (Tensor.numel(fs) < 1) {
-            throw new IllegalArgumentException("samples with feature shape " + Arrays.toString(fs) + " hold no features");
-        }
-        this.featureBytes = Tensor.numel(fs) * Float.BYTES;
-        this.targetBytes = classTargets ? Float.BYTES : Tensor.numel(ts) * Float.BYTES;
+        int tailSize = dropLast ? 0 : length % batchSize;
         this.order = new int[length];
-        this.arena = NativeMemory.arena("DataLoader batch slots");
-        int count = prefetch == 0 ? 1 : prefetch + 1;
-        this.slots = new Slot[count];
-        try {
-            for (int s = 0; s < count; s++) {
-                MemorySegment x = arena.allocate(batchSize * featureBytes, Tensor.ALIGNMENT);
-                MemorySegment y = arena.allocate(Math.max(1, batchSize * targetBytes), Tensor.ALIGNMENT);
-                Batch full = batch(x, y, batchSize, fs, ts);
-                Batch tail = tailSize > 0 ? batch(x, y, tailSize, fs, ts) : null;
-                slots[s] = new Slot(x, y, full, tail);
-            }
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
-    }
-
-    private Batch batch(MemorySegment x, MemorySegment y, int n, int[] fs, int[] ts) {
-        Tensor xt = Tensor.wrap(x.asSlice(0, n * featureBytes), prepend(n, fs));
-        Tensor yt = Tensor.wrap(y.asSlice(0, n * targetBytes), prepend(n, classTargets ? new int[0] : ts));
-        return new Batch(xt, yt, classTargets ? new int[n] : null, new int[n]);
-    }
-
-    private static int[] prepend(int n, int[] shape) {
-        int[] s = new int[shape.length + 1];
-        s[0] = n;
-        System.arraycopy(shape, 0, s, 1, shape.length);
-        return s;
+        this.slots = new BatchSlots(dataset, batchSize, numBatches, tailSize, b.transforms, order,
+                prefetch == 0 ? 1 : prefetch + 1);
+        this.prefetcher = prefetch == 0 ? null : new Prefetcher(slots, numBatches);
     }
 
     /** A builder for a loader over {@code dataset}. */
@@ -178,8 +108,9 @@ public final class DataLoader implements AutoCloseable {
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
         }
-        consumer = Thread.currentThread();
-        stopProducerEpoch();
+        if (prefetcher != null) {
+            prefetcher.stop();
+        }
         holding = false;
         iterator.reset();
         sampler.fill(epoch, order);
@@ -191,24 +122,15 @@ public final class DataLoader implements AutoCloseable {
             }
         }
         this.epoch = epoch;
-        this.augmentRng = transforms.length > 0 ? Seeds.rng(seed, epoch, Seeds.AUGMENT) : null;
+        this.augmentRng = augments ? Seeds.rng(seed, epoch, Seeds.AUGMENT) : null;
         this.taken = 0;
-        this.published = 0;
-        this.released = 0;
-        this.failure = null;
-        this.abort = false;
         this.state = State.ACTIVE;
         this.epochWait = 0;
         this.lastWait = 0;
         this.epochEnd = 0;
         this.epochStart = System.nanoTime();
-        if (prefetch > 0) {
-            if (producer == null) {
-                producer = Thread.ofPlatform().daemon().name("isthmus-data-loader").unstarted(this::produce);
-                producer.start();
-            }
-            generation = generation + 1; // publishes everything above to the loader thread
-            LockSupport.unpark(producer);
+        if (prefetcher != null) {
+            prefetcher.start(epoch, augmentRng);
         }
     }
 
@@ -233,15 +155,10 @@ public final class DataLoader implements AutoCloseable {
             throw new IllegalStateException(state == State.IDLE ? "no epoch started: call startEpoch(e) or epoch(e) first"
                     : "epoch " + epoch + " failed; start an epoch again to retry");
         }
-        Thread me = Thread.currentThread();
-        if (consumer != me) {
-            consumer = me;
-        }
         if (holding) {
             holding = false;
-            released = taken;
-            if (prefetch > 0) {
-                LockSupport.unpark(producer);
+            if (prefetcher != null) {
+                prefetcher.release(taken);
             }
         }
         if (taken == numBatches) {
@@ -253,29 +170,11 @@ public final class DataLoader implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         Batch batch;
-        if (prefetch == 0) {
-            try {
-                batch = assemble(slots[0], taken, epoch, augmentRng);
-            } catch (DataLoaderException e) {
-                state = State.FAILED;
-                throw e;
-            }
-        } else {
-            int spins = 0;
-            while (published <= taken) {
-                if (acknowledged == generation && published <= taken) {
-                    // The loader thread has stopped this epoch without producing the batch: it failed.
-                    state = State.FAILED;
-                    DataLoaderException f = failure;
-                    throw f != null ? f.rethrown() : new IllegalStateException("data loader thread stopped in epoch " + epoch);
-                }
-                if (++spins < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
-            }
-            batch = batchAt(slots[taken % slots.length], taken);
+        try {
+            batch = prefetcher == null ? slots.fill(taken, epoch, augmentRng) : prefetcher.await(taken);
+        } catch (RuntimeException e) {
+            state = State.FAILED;
+            throw e;
         }
         long waited = System.nanoTime() - t0;
         lastWait = waited;
@@ -284,103 +183,6 @@ public final class DataLoader implements AutoCloseable {
         taken++;
         holding = true;
         return batch;
-    }
-
-    private Batch batchAt(Slot slot, int b) {
-        return tailSize > 0 && b == numBatches - 1 ? slot.tail : slot.full;
-    }
-
-    /** Fills {@code slot} with batch {@code b}; runs on the loader thread, or the consumer's when prefetch is 0. */
-    private Batch assemble(Slot slot, int b, int epochNumber, Rng rng) {
-        Batch batch = batchAt(slot, b);
-        int start = b * batchSize;
-        int n = batch.size();
-        int[] idx = batch.indices();
-        int[] labels = classTargets ? batch.labels() : null;
-        int pos = 0;
-        int sample = -1;
-        int stage = -1;
-        try {
-            for (; pos < n; pos++) {
-                sample = order[start + pos];
-                idx[pos] = sample;
-                dataset.copyFeatures(sample, slot.x, pos * featureBytes);
-                if (labels != null) {
-                    int label = dataset.label(sample);
-                    if (label < 0 || label >= numClasses) {
-                        throw new IllegalStateException("label " + label + " is outside [0, " + numClasses + ")");
-                    }
-                    labels[pos] = label;
-                    slot.y.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, pos, label);
-                } else {
-                    dataset.copyTarget(sample, slot.y, pos * targetBytes);
-                }
-            }
-            sample = -1;
-            batch.epoch = epochNumber;
-            batch.index = b;
-            for (stage = 0; stage < transforms.length; stage++) {
-                transforms[stage].apply(batch, rng);
-            }
-        } catch (RuntimeException | Error e) {
-            throw new DataLoaderException(epochNumber, b, pos, sample,
-                    "in transform " + (stage >= 0 && stage < transforms.length ? stage + " (" + transforms[stage] + ")" : "?"), e);
-        }
-        return batch;
-    }
-
-    // ---------------------------------------------------------------- loader thread
-
-    private void produce() {
-        int seen = 0;
-        while (true) {
-            while (generation == seen && !shutdown) {
-                LockSupport.park(this);
-            }
-            if (shutdown) {
-                acknowledged = generation;
-                LockSupport.unpark(consumer);
-                return;
-            }
-            seen = generation;
-            int e = epoch;
-            Rng rng = augmentRng;
-            try {
-                batches:
-                for (int b = 0; b < numBatches; b++) {
-                    while (b - released >= slots.length) {
-                        if (abort || shutdown) {
-                            break batches;
-                        }
-                        LockSupport.park(this);
-                    }
-                    if (abort || shutdown) {
-                        break;
-                    }
-                    assemble(slots[b % slots.length], b, e, rng);
-                    published = b + 1;
-                    LockSupport.unpark(consumer);
-                }
-            } catch (DataLoaderException ex) {
-                failure = ex;
-            } catch (Throwable t) {
-                failure = new DataLoaderException(e, published, -1, -1, "in the loader thread", t);
-            }
-            acknowledged = seen;
-            LockSupport.unpark(consumer);
-        }
-    }
-
-    /** Stops the loader thread's work on the current epoch and waits until it is idle. */
-    private void stopProducerEpoch() {
-        if (producer == null || acknowledged == generation) {
-            return;
-        }
-        abort = true;
-        LockSupport.unpark(producer);
-        while (acknowledged != generation && producer.isAlive()) {
-            LockSupport.parkNanos(this, 1_000_000);
-        }
     }
 
     // ---------------------------------------------------------------- measurements
@@ -458,7 +260,7 @@ public final class DataLoader implements AutoCloseable {
     }
 
     Thread loaderThread() {
-        return producer;
+        return prefetcher == null ? null : prefetcher.thread();
     }
 
     private void checkOpen() {
@@ -474,17 +276,10 @@ public final class DataLoader implements AutoCloseable {
             return;
         }
         closed = true;
-        shutdown = true;
-        abort = true;
-        if (producer != null) {
-            LockSupport.unpark(producer);
-            try {
-                producer.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (prefetcher != null) {
+            prefetcher.close();
         }
-        arena.close();
+        slots.close();
     }
 
     private final class EpochIterator implements Iterator<Batch> {

@@ -1,9 +1,9 @@
 package dev.isthmus.data;
 
+import dev.isthmus.io.InputLimits;
 import dev.isthmus.tensor.Tensor;
 
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
@@ -11,8 +11,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads the IDX format of MNIST and Fashion-MNIST ({@code train-images-idx3-ubyte} and friends), raw or gzip
@@ -21,7 +19,9 @@ import java.util.zip.ZipException;
  * <p>Written for hostile input: every header field is checked before it sizes anything. A raw file's declared
  * size must equal its actual length before any buffer is allocated; a gzip stream's size cannot be known up front,
  * so its data is read into a buffer that grows with what actually arrives (never beyond the declaration), and the
- * read fails when the data ends early or goes on past the declaration. Every problem is a
+ * read fails when the data ends early or goes on past the declaration. The declared size must be within
+ * {@link InputLimits#dataBytes()}, and gzip goes through {@link StrictGzipInputStream} (nothing after the last
+ * member, no reserved flags, inflation bounded by the same limit). Every problem is a
  * {@link MalformedDataException} naming the file.
  */
 public final class Idx {
@@ -154,6 +154,11 @@ public final class Idx {
                     + " bytes of data after the " + header + "-byte header, but the file has " + actual
                     + (actual < total ? " (truncated)" : " (extra bytes at the end)") + "; file length " + s.length);
         }
+        long limit = InputLimits.current().dataBytes();
+        if (total > limit) {
+            throw new MalformedDataException(s.name, InputLimits.exceeded("the header declares " + describe(dims) + " =",
+                    total, "bytes of data", limit, InputLimits.DATA_BYTES));
+        }
         byte[] data = readExactly(s, (int) total, dims);
         if (s.in.read() >= 0) {
             throw new MalformedDataException(s.name, "more data than the header declares: bytes go on after the "
@@ -237,7 +242,7 @@ public final class Idx {
         try {
             BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
             if (isGzip(in)) {
-                return new Source(new GuardedStream(gunzip(in, name), name), name, -1);
+                return new Source(gunzip(in, name), name, -1);
             }
             return new Source(in, name, Files.size(file));
         } catch (IOException | RuntimeException e) {
@@ -249,7 +254,7 @@ public final class Idx {
     private static Source open(InputStream stream, String name) throws IOException {
         BufferedInputStream in = new BufferedInputStream(stream, 1 << 16);
         if (isGzip(in)) {
-            return new Source(new GuardedStream(gunzip(in, name), name), name, -1);
+            return new Source(gunzip(in, name), name, -1);
         }
         return new Source(in, name, -1);
     }
@@ -263,50 +268,8 @@ public final class Idx {
         return a == 0x1f && b == 0x8b;
     }
 
+    /** A strict gzip reader (trailing bytes and reserved flags rejected) bounded by the data limit. */
     private static InputStream gunzip(InputStream in, String name) throws IOException {
-        try {
-            return new GZIPInputStream(in, 1 << 16);
-        } catch (ZipException | EOFException e) {
-            throw new MalformedDataException(name, "corrupt gzip header: "
-                    + (e.getMessage() != null ? e.getMessage() : "the data ends inside it"), e);
-        }
-    }
-
-    /** Turns the gzip layer's exceptions (bad CRC, truncated stream, invalid blocks) into ones naming the file. */
-    private static final class GuardedStream extends InputStream {
-        private final InputStream in;
-        private final String name;
-
-        GuardedStream(InputStream in, String name) {
-            this.in = in;
-            this.name = name;
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (ZipException | EOFException e) {
-                throw corrupt(e);
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (ZipException | EOFException e) {
-                throw corrupt(e);
-            }
-        }
-
-        private MalformedDataException corrupt(IOException e) {
-            return new MalformedDataException(name, "corrupt or truncated gzip data: " + e, e);
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
+        return new StrictGzipInputStream(in, name, InputLimits.current().dataBytes());
     }
 }

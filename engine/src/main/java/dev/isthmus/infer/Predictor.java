@@ -1,27 +1,16 @@
 package dev.isthmus.infer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.isthmus.io.SafeTensors;
 import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.nn.Softmax;
 import dev.isthmus.tensor.Tensor;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -42,7 +31,6 @@ public final class Predictor implements AutoCloseable {
     /** Free workspaces kept for reuse; more concurrent calls than this get one made and freed per call. */
     private static final int POOL_SLOTS = 64;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Layer model;
     private final boolean ownsModel;
@@ -80,32 +68,7 @@ public final class Predictor implements AutoCloseable {
      * accepts (e.g. ONNX with the isthmus-onnx module). The Predictor owns the model.
      */
     public static Predictor load(Path modelFile) {
-        if (!Files.isRegularFile(modelFile)) {
-            throw new IllegalArgumentException("model file not found: " + modelFile);
-        }
-        try {
-            if (isSafeTensors(modelFile)) {
-                Map<String, String> meta = SafeTensors.readHeader(modelFile).metadata();
-                String arch = meta.get(ModelSpec.METADATA_KEY);
-                String shape = meta.get(ModelSpec.INPUT_SHAPE_KEY);
-                if (arch == null || shape == null) {
-                    throw new IllegalArgumentException(modelFile + " has no Isthmus architecture metadata ("
-                            + ModelSpec.METADATA_KEY + ", " + ModelSpec.INPUT_SHAPE_KEY
-                            + "); for a PyTorch state_dict use Predictor.load(weights, ModelSpec)");
-                }
-                return load(modelFile, ModelSpec.parse(arch).withInputShape(parseShape(shape, modelFile)), meta);
-            }
-            for (ModelFormat format : ServiceLoader.load(ModelFormat.class)) {
-                if (format.accepts(modelFile)) {
-                    LoadedModel loaded = format.read(modelFile);
-                    return adopt(loaded.model(), loaded.inputShape(), loaded.metadata());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(modelFile + ": " + e.getMessage(), e);
-        }
-        throw new IllegalArgumentException(modelFile + " is not a safetensors model file, and no ModelFormat on the "
-                + "class path reads it (for .onnx files add the isthmus-onnx module)");
+        return adopt(ModelFiles.read(modelFile));
     }
 
     /**
@@ -116,35 +79,15 @@ public final class Predictor implements AutoCloseable {
      * Linear layer. The Predictor owns the model.
      */
     public static Predictor load(Path weights, ModelSpec spec) {
-        if (!Files.isRegularFile(weights)) {
-            throw new IllegalArgumentException("weights file not found: " + weights);
-        }
-        try {
-            return load(weights, spec, SafeTensors.readHeader(weights).metadata());
-        } catch (IOException e) {
-            throw new UncheckedIOException(weights + ": " + e.getMessage(), e);
-        }
+        return adopt(ModelFiles.read(weights, spec));
     }
 
-    private static Predictor load(Path weights, ModelSpec spec, Map<String, String> meta) throws IOException {
-        Layer model = spec.build();
+    private static Predictor adopt(LoadedModel m) {
         try {
-            int[] shape = spec.inputShape() != null ? spec.inputShape() : inferInputShape(model);
-            StrictWeights.check(weights, model.stateDict());
-            SafeTensors.loadInto(weights, model.stateDict(), true);
-            return adopt(model, shape, meta);
-        } catch (IOException | RuntimeException | Error e) {
-            model.close();
-            throw e;
-        }
-    }
-
-    private static Predictor adopt(Layer model, int[] inputShape, Map<String, String> meta) {
-        try {
-            model.eval();
-            return new Predictor(model, true, inputShape, meta);
+            m.model().eval();
+            return new Predictor(m.model(), true, m.inputShape(), m.metadata());
         } catch (RuntimeException | Error e) {
-            model.close();
+            m.model().close();
             throw e;
         }
     }
@@ -154,7 +97,7 @@ public final class Predictor implements AutoCloseable {
      * must then be a Linear (otherwise use {@link #of(Layer, int...)}).
      */
     public static Predictor of(Layer model) {
-        return new Predictor(model, false, inferInputShape(model), Map.of());
+        return new Predictor(model, false, ModelFiles.inferInputShape(model), Map.of());
     }
 
     /** Wraps a model in memory for inputs of one sample's {@code inputShape} (e.g. {@code 1, 28, 28}). */
@@ -335,52 +278,5 @@ public final class Predictor implements AutoCloseable {
             m = s.get(s.size() - 1);
         }
         return m;
-    }
-
-    private static int[] inferInputShape(Layer model) {
-        Layer first = model;
-        while (first instanceof Sequential s) {
-            first = s.get(0);
-        }
-        if (first instanceof dev.isthmus.nn.Linear lin) {
-            return new int[]{lin.inFeatures()};
-        }
-        throw new IllegalArgumentException("cannot tell the input shape of a model that starts with " + first.describe()
-                + "; give it (Predictor.of(model, 1, 28, 28), or an \"" + ModelSpec.INPUT_SHAPE_FIELD + "\" in the ModelSpec)");
-    }
-
-    private static int[] parseShape(String json, Path file) {
-        try {
-            JsonNode n = JSON.readTree(json);
-            if (n == null || !n.isArray() || n.isEmpty()) {
-                throw new IllegalArgumentException();
-            }
-            int[] s = new int[n.size()];
-            for (int i = 0; i < s.length; i++) {
-                if (!n.get(i).isIntegralNumber() || n.get(i).intValue() < 1) {
-                    throw new IllegalArgumentException();
-                }
-                s[i] = n.get(i).intValue();
-            }
-            return s;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": metadata " + ModelSpec.INPUT_SHAPE_KEY
-                    + " must be an array of positive integers, got " + json);
-        }
-    }
-
-    /** A safetensors file starts with its header length (little-endian) and then the JSON header's '{'. */
-    private static boolean isSafeTensors(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
-            while (b.hasRemaining() && ch.read(b) >= 0) {
-                // read the first 9 bytes
-            }
-            if (b.position() < 9) {
-                return false;
-            }
-            long len = b.getLong(0);
-            return len > 1 && len <= ch.size() - 8 && b.get(8) == '{';
-        }
     }
 }

@@ -2,13 +2,17 @@ package dev.isthmus.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,8 +31,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Temporary files are named {@code .<target name>.<16 hex digits>.tmp}: hidden, and never ending in
  * the target's extension, so a listing of {@code *.safetensors} never picks up a half-written file. A
- * process killed mid-write leaves its temporary file behind; {@link #deleteStaleTemporaries} removes
- * such leftovers (call it when no other process may be writing the same target).
+ * process killed mid-write leaves its temporary file behind; the next write into the same directory removes
+ * such leftovers ({@link #deleteAbandonedTemporaries}: older than the current process and not locked by a live
+ * writer), and {@link #deleteStaleTemporaries} removes every one next to a target (call it when no other process
+ * may be writing it).
  */
 public final class AtomicFiles {
 
@@ -39,6 +45,9 @@ public final class AtomicFiles {
     }
 
     private static final String SUFFIX = ".tmp";
+    /** When this JVM started: temporaries older than this cannot be one of its own writes. */
+    private static final Instant PROCESS_START = ProcessHandle.current().info().startInstant()
+            .orElseGet(Instant::now); // unknown: this class's loading, later than the start, so still safe
     /** Keeps temporary names under the usual 255-byte file name limit for long target names. */
     private static final int MAX_NAME_PART = 200;
 
@@ -62,9 +71,12 @@ public final class AtomicFiles {
         if (Files.isDirectory(abs)) {
             throw new IOException(target + ": is a directory, cannot replace it with a file");
         }
+        deleteAbandonedTemporaries(dir);
         Path tmp = createTemporary(dir, abs.getFileName().toString());
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                // The lock tells other processes' clean-ups that this temporary is a live write, not a leftover.
                 body.writeTo(ch);
                 ch.force(true);
             }
@@ -127,6 +139,49 @@ public final class AtomicFiles {
             }
         }
         return n;
+    }
+
+    /**
+     * Deletes the temporary files of this class in {@code dir} that were abandoned by a killed writer: last
+     * modified before this process started, and not locked (every write holds a lock on its temporary while it
+     * runs, so another process's live write is never touched; this process's own writes are all newer than its
+     * start). Called by {@link #write} before each write, so a run directory does not collect one leftover per
+     * interrupted save. Failures are ignored: cleaning up is never worth failing a save for.
+     *
+     * @return how many were deleted
+     */
+    public static int deleteAbandonedTemporaries(Path dir) {
+        int n = 0;
+        long started = PROCESS_START.toEpochMilli();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isTemporary(p))) {
+            for (Path p : ds) {
+                try {
+                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                            && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < started && unlockedDelete(p)) {
+                        n++;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone meanwhile, or not ours to delete: leave it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable directory: the write itself will report what is wrong
+        }
+        return n;
+    }
+
+    /** Deletes {@code p} while holding its lock, so a writer cannot be mid-write; false if someone holds it. */
+    private static boolean unlockedDelete(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
+             FileLock lock = ch.tryLock()) {
+            if (lock == null) {
+                return false;
+            }
+            Files.delete(p);
+            return true;
+        } catch (OverlappingFileLockException e) {
+            return false; // locked by this very JVM: a live write
+        }
     }
 
     private static String namePart(String name) {

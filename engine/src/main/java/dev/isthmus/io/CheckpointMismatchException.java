@@ -14,6 +14,8 @@ import java.util.List;
 public class CheckpointMismatchException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    private static final int SHOWN = 10;
+
     private final transient Path file;
     private final List<String> missing;
     private final List<String> unexpected;
@@ -31,13 +33,25 @@ public class CheckpointMismatchException extends IOException {
     private static String message(Path file, List<String> missing, List<String> unexpected, List<String> shapes) {
         List<String> parts = new ArrayList<>();
         if (!missing.isEmpty()) {
-            parts.add("missing tensors (in the model, not in the file) " + missing);
+            parts.add("missing tensors (in the model, not in the file) " + few(missing));
         }
         if (!unexpected.isEmpty()) {
-            parts.add("unexpected tensors (in the file, not in the model) " + unexpected);
+            parts.add("unexpected tensors (in the file, not in the model) " + few(unexpected));
         }
-        parts.addAll(shapes);
+        parts.addAll(shapes.size() <= SHOWN ? shapes : shapes.subList(0, SHOWN));
+        if (shapes.size() > SHOWN) {
+            parts.add((shapes.size() - SHOWN) + " more shape mismatches");
+        }
         return file + " does not match the model: " + String.join("; ", parts);
+    }
+
+    /** At most {@value #SHOWN} names (each cut to 80 characters), so a hostile file cannot make a megabyte message. */
+    private static String few(List<String> names) {
+        List<String> shown = new ArrayList<>();
+        for (String n : names.subList(0, Math.min(SHOWN, names.size()))) {
+            shown.add(n.length() <= 80 ? n : n.substring(0, 77) + "...");
+        }
+        return shown + (names.size() > SHOWN ? " and " + (names.size() - SHOWN) + " more" : "");
     }
 
     public Path file() {

@@ -1,32 +1,17 @@
 package dev.isthmus.io;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.tensor.Tensor;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -90,28 +75,11 @@ public final class SafeTensors {
         }
     }
 
-    /** Dtypes of the format that Isthmus does not read: named in the error rather than called unknown. */
-    private static final Set<String> UNSUPPORTED = Set.of("BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64",
-            "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64");
 
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32_NATIVE = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
-    /** Bytes converted per write call when saving: bounds the staging buffer, whatever the tensor size. */
-    private static final int WRITE_CHUNK = 1 << 20;
 
     /** Dimensions a shape may have: more than any real checkpoint uses, and bounds what a header can make us hold. */
     public static final int MAX_RANK = 64;
 
-    /** Writes the header. */
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    // STRICT_DUPLICATE_DETECTION is JsonParser.Feature.STRICT_DUPLICATE_DETECTION: a repeated tensor name
-    // (or field, or metadata key) is an error, not "last one wins".
-    private static final JsonFactory JSON_IN = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
 
     private SafeTensors() {
     }
@@ -220,8 +188,8 @@ public final class SafeTensors {
      * {@code "format": "pt"} in the metadata of PyTorch weights; add it when the file is meant for them.
      */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        byte[] header = encodeHeader(tensors, metadata);
-        AtomicFiles.write(file, ch -> writeEncoded(ch, header, tensors));
+        byte[] header = SafeTensorsWriter.encodeHeader(tensors, metadata);
+        AtomicFiles.write(file, ch -> SafeTensorsWriter.writeEncoded(ch, header, tensors));
     }
 
     /** {@link #save} without metadata. */
@@ -236,85 +204,7 @@ public final class SafeTensors {
      */
     public static long write(WritableByteChannel out, Map<String, Tensor> tensors, Map<String, String> metadata)
             throws IOException {
-        return writeEncoded(out, encodeHeader(tensors, metadata), tensors);
-    }
-
-    /** The 8-byte length, the JSON and its space padding; validates the inputs before anything is written. */
-    private static byte[] encodeHeader(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        ObjectNode root = JSON.createObjectNode();
-        if (!metadata.isEmpty()) {
-            ObjectNode meta = root.putObject(METADATA_KEY);
-            metadata.forEach((k, v) -> {
-                if (k == null || v == null) {
-                    throw new IllegalArgumentException("metadata keys and values must not be null: " + k + "=" + v);
-                }
-                meta.put(k, v);
-            });
-        }
-        long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            String name = e.getKey();
-            Tensor t = e.getValue();
-            if (name == null || t == null) {
-                throw new IllegalArgumentException("tensor names and tensors must not be null: " + name + "=" + t);
-            }
-            if (name.equals(METADATA_KEY)) {
-                throw new IllegalArgumentException("'" + METADATA_KEY + "' is reserved for metadata, not a tensor name");
-            }
-            if (!t.isAlive()) {
-                throw new IllegalArgumentException("tensor '" + name + "' " + t.shapeString() + " has been freed");
-            }
-            long bytes = Math.multiplyExact(t.size(), (long) Float.BYTES);
-            ObjectNode entry = root.putObject(name);
-            entry.put("dtype", DType.F32.name());
-            ArrayNode shape = entry.putArray("shape");
-            for (int d : t.shape()) {
-                shape.add(d);
-            }
-            entry.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset = Math.addExact(offset, bytes);
-        }
-        byte[] json;
-        try {
-            json = JSON.writeValueAsBytes(root);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("cannot encode the safetensors header: " + e.getOriginalMessage(), e);
-        }
-        int padded = (json.length + 7) & ~7;
-        ByteBuffer buf = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putLong(padded).put(json);
-        while (buf.hasRemaining()) {
-            buf.put((byte) ' ');
-        }
-        return buf.array();
-    }
-
-    private static long writeEncoded(WritableByteChannel out, byte[] header, Map<String, Tensor> tensors) throws IOException {
-        writeFully(out, ByteBuffer.wrap(header));
-        long total = header.length;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment staging = arena.allocate(WRITE_CHUNK, Tensor.ALIGNMENT);
-            int perChunk = WRITE_CHUNK / Float.BYTES;
-            for (Tensor t : tensors.values()) {
-                MemorySegment src = t.segment();
-                long n = t.size();
-                for (long i = 0; i < n; i += perChunk) {
-                    int m = (int) Math.min(perChunk, n - i);
-                    // Copying between layouts of different byte order swaps bytes: the file is little-endian
-                    // whatever the platform.
-                    MemorySegment.copy(src, F32_NATIVE, i * Float.BYTES, staging, F32_LE, 0, m);
-                    writeFully(out, staging.asSlice(0, (long) m * Float.BYTES).asByteBuffer());
-                }
-                total += n * Float.BYTES;
-            }
-        }
-        return total;
-    }
-
-    private static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            out.write(buf);
-        }
+        return SafeTensorsWriter.writeEncoded(out, SafeTensorsWriter.encodeHeader(tensors, metadata), tensors);
     }
 
     // ================================================================ reading
@@ -322,7 +212,7 @@ public final class SafeTensors {
     /** Reads and validates only the header (cheap: the data are not touched). */
     public static Header readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return parseHeader(file, SafeTensorsSource.of(file, ch));
+            return SafeTensorsHeader.parse(file, SafeTensorsSource.of(file, ch));
         }
     }
 
@@ -331,14 +221,14 @@ public final class SafeTensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
              Arena mapping = Arena.ofConfined()) {
             SafeTensorsSource src = SafeTensorsSource.of(file, ch);
-            Header h = parseHeader(file, src);
+            Header h = SafeTensorsHeader.parse(file, src);
             MemorySegment data = map(src, h, mapping);
             Map<String, Tensor> out = new LinkedHashMap<>();
             try {
                 for (Entry e : h.entries()) {
                     Tensor t = Tensor.zeros(e.shape);
                     out.put(e.name(), t);
-                    decode(file, e, data, t.segment());
+                    TensorDecoding.decode(file, e, data, t.segment());
                 }
             } catch (IOException | RuntimeException | Error err) {
                 out.values().forEach(Tensor::close);
@@ -380,19 +270,45 @@ public final class SafeTensors {
 
     /** The bytes {@link #save} would write, in memory (for sending weights rather than storing them). */
     public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] header = encodeHeader(tensors, metadata);
+        long size = header.length;
+        for (Tensor t : tensors.values()) {
+            size = Math.addExact(size, Math.multiplyExact(t.size(), (long) Float.BYTES));
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a safetensors image of " + size + " bytes does not fit a Java array; save a file");
+        }
+        // Written straight into an array of the final size: no growing buffer, no copy at the end.
+        ByteBuffer image = ByteBuffer.allocate((int) size);
+        WritableByteChannel into = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                image.put(src);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
         try {
-            write(java.nio.channels.Channels.newChannel(out), tensors, metadata);
+            writeEncoded(into, header, tensors);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
         }
-        return out.toByteArray();
+        return image.array();
     }
 
     private static LoadReport loadInto(Path file, SafeTensorsSource src, Map<String, Tensor> target, boolean strict)
             throws IOException {
         try (Arena mapping = Arena.ofConfined()) {
-            Header h = parseHeader(file, src);
+            Header h = SafeTensorsHeader.parse(file, src);
             Map<String, Entry> byName = new LinkedHashMap<>();
             for (Entry e : h.entries()) {
                 byName.put(e.name(), e);
@@ -419,7 +335,7 @@ public final class SafeTensors {
             for (Map.Entry<String, Tensor> m : target.entrySet()) {
                 Entry e = byName.get(m.getKey());
                 if (e != null) {
-                    decode(file, e, data, m.getValue().segment());
+                    TensorDecoding.decode(file, e, data, m.getValue().segment());
                 }
             }
             return new LoadReport(missing, unexpected, h.metadata());
@@ -431,284 +347,4 @@ public final class SafeTensors {
         return bytes == 0 ? MemorySegment.ofArray(new byte[0]) : src.slice(h.dataStart(), bytes, arena);
     }
 
-    /** Converts one tensor's bytes from the mapped data section into float32 at {@code dst}. */
-    static void decode(Path file, Entry e, MemorySegment data, MemorySegment dst) throws IOException {
-        long n = e.numel();
-        MemorySegment src = data.asSlice(e.begin(), e.end() - e.begin());
-        try {
-            switch (e.dtype()) {
-                case F32 -> MemorySegment.copy(src, F32_LE, 0, dst, F32_NATIVE, 0, n);
-                case F16 -> {
-                    for (long i = 0; i < n; i++) {
-                        dst.setAtIndex(F32_NATIVE, i, Float.float16ToFloat(src.getAtIndex(I16_LE, i)));
-                    }
-                }
-                case BF16 -> {
-                    for (long i = 0; i < n; i++) {
-                        dst.setAtIndex(F32_NATIVE, i, Float.intBitsToFloat((src.getAtIndex(I16_LE, i) & 0xFFFF) << 16));
-                    }
-                }
-                case F64 -> {
-                    for (long i = 0; i < n; i++) {
-                        dst.setAtIndex(F32_NATIVE, i, (float) src.getAtIndex(F64_LE, i));
-                    }
-                }
-            }
-        } catch (InternalError fault) {
-            // The JVM turns a fault on a mapped page (the file was truncated by someone else while we read
-            // it) into an InternalError instead of crashing; report it as the I/O problem it is.
-            throw new IOException(file + ": the file changed while tensor '" + abbreviate(e.name()) + "' was being read", fault);
-        }
-    }
-
-    // ================================================================ header parsing
-
-    private static Header parseHeader(Path file, SafeTensorsSource ch) throws IOException {
-        long fileSize = ch.size();
-        if (fileSize < 8) {
-            throw bad(file, "file is " + fileSize + " bytes long, too short for the 8-byte header length");
-        }
-        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        ch.read(lenBuf, 0);
-        long n = lenBuf.getLong(0);
-        // An unsigned length >= 2^63 reads as negative: too large either way.
-        if (n < 0 || n > MAX_HEADER_BYTES) {
-            throw bad(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of " + MAX_HEADER_BYTES
-                    + " bytes (corrupt file, or not a safetensors file)");
-        }
-        if (n > fileSize - 8) {
-            throw bad(file, "header length " + n + " runs past the end of the file (" + fileSize + " bytes)");
-        }
-        if (n < 2) {
-            throw bad(file, "header length " + n + " is too short for a JSON object");
-        }
-        ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
-        ch.read(headerBuf, 8);
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(headerBuf.flip()).toString();
-        } catch (CharacterCodingException e) {
-            throw bad(file, "header is not valid UTF-8", e);
-        }
-        headerBuf = null; // only the decoded text is needed from here on
-        Map<String, String> metadata = new LinkedHashMap<>();
-        List<Entry> entries = new ArrayList<>();
-        // A streaming parse, checked token by token: a hostile header fails at its first bad token, and no
-        // tree (many times the header's size on the heap) is ever built.
-        try (JsonParser p = JSON_IN.createParser(text)) {
-            JsonToken t = p.nextToken();
-            if (t != JsonToken.START_OBJECT) {
-                throw bad(file, "header is not a JSON object but " + kind(p, t));
-            }
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                p.nextToken();
-                if (name.equals(METADATA_KEY)) {
-                    parseMetadata(file, p, metadata);
-                } else {
-                    entries.add(parseEntry(file, p, name));
-                }
-            }
-            if (t != JsonToken.END_OBJECT) {
-                throw bad(file, "header is not valid JSON: unexpected " + kind(p, t));
-            }
-            if (p.nextToken() != null) {
-                throw bad(file, "header has content after its JSON object (at character "
-                        + p.currentTokenLocation().getCharOffset() + ")");
-            }
-        } catch (JacksonException e) {
-            // Syntax errors, duplicate names (STRICT_DUPLICATE_DETECTION), names past Jackson's length limit.
-            String at = e.getLocation() == null ? "" : " (at character " + e.getLocation().getCharOffset() + ")";
-            throw bad(file, "header is not valid JSON: " + e.getOriginalMessage() + at, e);
-        }
-        long dataBytes = fileSize - 8 - n;
-        checkLayout(file, entries, dataBytes);
-        return new Header(file, n, 8 + n, entries, metadata);
-    }
-
-    private static void parseMetadata(Path file, JsonParser p, Map<String, String> out) throws IOException {
-        JsonToken t = p.currentToken();
-        if (t == JsonToken.VALUE_NULL) {
-            return;
-        }
-        if (t != JsonToken.START_OBJECT) {
-            throw bad(file, METADATA_KEY + " must be an object of strings, not " + kind(p, t));
-        }
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
-            t = p.nextToken();
-            if (t != JsonToken.VALUE_STRING) {
-                throw bad(file, METADATA_KEY + " value for key '" + abbreviate(key) + "' is " + kind(p, t) + ", not a string");
-            }
-            out.put(key, p.getText());
-        }
-    }
-
-    private static Entry parseEntry(Path file, JsonParser p, String name) throws IOException {
-        String what = "tensor '" + abbreviate(name) + "'";
-        JsonToken t = p.currentToken();
-        if (t != JsonToken.START_OBJECT) {
-            throw bad(file, what + ": expected an object with dtype, shape and data_offsets, got " + kind(p, t));
-        }
-        DType dtype = null;
-        int[] shape = null;
-        long[] offsets = null;
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            t = p.nextToken();
-            switch (field) {
-                case "dtype" -> {
-                    if (t != JsonToken.VALUE_STRING) {
-                        throw bad(file, what + ": dtype is " + kind(p, t) + ", not a string");
-                    }
-                    dtype = dtype(file, what, p.getText());
-                }
-                case "shape" -> shape = parseShape(file, p, what);
-                case "data_offsets" -> offsets = parseOffsets(file, p, what);
-                default -> throw bad(file, what + ": unknown field '" + abbreviate(field)
-                        + "' (expected dtype, shape and data_offsets)");
-            }
-        }
-        if (dtype == null || shape == null || offsets == null) {
-            throw bad(file, what + ": missing " + (dtype == null ? "dtype" : shape == null ? "shape" : "data_offsets"));
-        }
-        long bytes;
-        try {
-            bytes = Math.multiplyExact(Tensor.numel(shape), (long) dtype.bytes());
-        } catch (ArithmeticException e) {
-            throw bad(file, what + ": shape " + Arrays.toString(shape) + " of " + dtype
-                    + " overflows: its byte count exceeds 2^63");
-        }
-        long begin = offsets[0], end = offsets[1];
-        if (end < begin) {
-            throw bad(file, what + ": data_offsets [" + begin + ", " + end + "] end before they begin");
-        }
-        if (end - begin != bytes) {
-            throw bad(file, what + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs " + bytes
-                    + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
-        }
-        return new Entry(name, dtype, shape, begin, end);
-    }
-
-    private static int[] parseShape(Path file, JsonParser p, String what) throws IOException {
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            throw bad(file, what + ": shape is " + kind(p, p.currentToken()) + ", not an array");
-        }
-        int[] dims = new int[MAX_RANK];
-        int rank = 0;
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            if (rank == MAX_RANK) {
-                throw bad(file, what + ": shape has more than " + MAX_RANK + " dimensions");
-            }
-            long d = nonNegative(file, p, what + ": shape dimension " + rank);
-            if (d > Integer.MAX_VALUE) {
-                throw bad(file, what + ": shape dimension " + rank + " = " + d
-                        + " exceeds the largest supported dimension " + Integer.MAX_VALUE);
-            }
-            dims[rank++] = (int) d;
-        }
-        return Arrays.copyOf(dims, rank);
-    }
-
-    private static long[] parseOffsets(Path file, JsonParser p, String what) throws IOException {
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            throw bad(file, what + ": data_offsets must be an array [begin, end], not " + kind(p, p.currentToken()));
-        }
-        long[] out = new long[2];
-        for (int i = 0; i < 2; i++) {
-            if (p.nextToken() == JsonToken.END_ARRAY) {
-                throw bad(file, what + ": data_offsets must be an array [begin, end], but it holds " + i + " value(s)");
-            }
-            out[i] = nonNegative(file, p, what + ": data_offsets " + (i == 0 ? "begin" : "end"));
-        }
-        if (p.nextToken() != JsonToken.END_ARRAY) {
-            throw bad(file, what + ": data_offsets must be an array [begin, end], but it holds more than 2 values");
-        }
-        return out;
-    }
-
-    private static DType dtype(Path file, String what, String s) throws CheckpointFormatException {
-        for (DType d : DType.values()) {
-            if (d.name().equals(s)) {
-                return d;
-            }
-        }
-        if (UNSUPPORTED.contains(s)) {
-            throw bad(file, what + ": dtype " + s + " is not supported (Isthmus reads F32, F16, BF16 and F64 as float32)");
-        }
-        throw bad(file, what + ": unknown dtype '" + abbreviate(s) + "' (Isthmus reads F32, F16, BF16 and F64)");
-    }
-
-    /** The current token as an integer in [0, 2^63). */
-    private static long nonNegative(Path file, JsonParser p, String what) throws IOException {
-        JsonToken t = p.currentToken();
-        if (t != JsonToken.VALUE_NUMBER_INT) {
-            throw bad(file, what + " is " + kind(p, t) + ", not an integer");
-        }
-        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() < 0) {
-            throw bad(file, what + " is " + abbreviate(p.getText()) + ", outside [0, 2^63)");
-        }
-        return p.getLongValue();
-    }
-
-    /** What a token is, for messages: "an array", "a number (1.5)", "a string (pt)", ... */
-    private static String kind(JsonParser p, JsonToken t) throws IOException {
-        if (t == null) {
-            return "the end of the header";
-        }
-        return switch (t) {
-            case START_OBJECT -> "an object";
-            case START_ARRAY -> "an array";
-            case VALUE_STRING -> "a string (" + abbreviate(p.getText()) + ")";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number (" + abbreviate(p.getText()) + ")";
-            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-            case VALUE_NULL -> "null";
-            default -> t.asString() == null ? t.name() : "'" + t.asString() + "'";
-        };
-    }
-
-    /** The spans must tile [0, dataBytes) exactly: sorted by offset, each begins where the previous ended. */
-    private static void checkLayout(Path file, List<Entry> entries, long dataBytes) throws CheckpointFormatException {
-        for (Entry e : entries) {
-            if (e.end() > dataBytes) {
-                throw bad(file, "tensor '" + abbreviate(e.name()) + "': data_offsets [" + e.begin() + ", " + e.end()
-                        + "] run past the end of the data section (" + dataBytes + " bytes; truncated file?)");
-            }
-        }
-        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        long expected = 0;
-        Entry previous = null;
-        for (Entry e : entries) {
-            if (e.begin() < expected) {
-                throw bad(file, "tensor '" + abbreviate(e.name()) + "': data_offsets [" + e.begin() + ", " + e.end()
-                        + "] overlap tensor '" + abbreviate(previous.name()) + "' [" + previous.begin() + ", " + previous.end() + "]");
-            }
-            if (e.begin() > expected) {
-                throw bad(file, "tensor '" + abbreviate(e.name()) + "': data_offsets [" + e.begin() + ", " + e.end() + "] leave "
-                        + (e.begin() - expected) + " unused bytes before them (at offset " + expected + ")");
-            }
-            expected = e.end();
-            previous = e;
-        }
-        if (expected != dataBytes) {
-            throw bad(file, (dataBytes - expected) + " bytes after the last tensor: the data section holds "
-                    + dataBytes + " bytes but the tensors cover " + expected);
-        }
-    }
-
-    /** Keeps a hostile header from producing a megabyte-long exception message. */
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
-    }
-
-    private static CheckpointFormatException bad(Path file, String problem) {
-        return new CheckpointFormatException(file, problem);
-    }
-
-    private static CheckpointFormatException bad(Path file, String problem, Throwable cause) {
-        return new CheckpointFormatException(file, problem, cause);
-    }
 }

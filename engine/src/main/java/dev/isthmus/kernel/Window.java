@@ -36,6 +36,17 @@ public record Window(int kh, int kw, int sh, int sw, int ph, int pw) {
         return outSize(w, kw, sw, pw);
     }
 
+    /** Whether the kernel fits a {@code [h, w]} input once padded (every window needs at least one output). */
+    public boolean fits(int h, int w) {
+        return h >= Math.max(1, kh - 2 * ph) && w >= Math.max(1, kw - 2 * pw);
+    }
+
+    /** The smallest input the window fits, as a shape error states it: {@code H, W >= 5} or {@code H >= 3, W >= 1}. */
+    public String minInput() {
+        int minH = Math.max(1, kh - 2 * ph), minW = Math.max(1, kw - 2 * pw);
+        return minH == minW ? "H, W >= " + minH : "H >= " + minH + ", W >= " + minW;
+    }
+
     /** Rows of each stride phase of a padded plane of height {@code h}. */
     public static int phaseRows(int h, int sh, int ph) {
         return Math.toIntExact((h + 2L * ph + sh - 1) / sh);

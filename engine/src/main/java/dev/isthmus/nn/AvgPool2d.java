@@ -1,10 +1,6 @@
 package dev.isthmus.nn;
 
 import dev.isthmus.kernel.pool.AvgPool;
-import dev.isthmus.runtime.ThreadPool;
-import dev.isthmus.tensor.Tensor;
-
-import java.lang.foreign.MemorySegment;
 
 /**
  * 2-D average pooling, PyTorch's {@code nn.AvgPool2d}: input {@code [N, C, H, W]}, output

@@ -212,13 +212,11 @@ public class Conv2d extends Layer {
         if (s[1] != in) {
             throw shapeError(expected, s, in + " input channels, got " + s[1]);
         }
-        int kh = window.kh(), kw = window.kw(), ph = window.ph(), pw = window.pw();
-        int minH = Math.max(1, kh - 2 * ph), minW = Math.max(1, kw - 2 * pw);
-        if (s[2] < minH || s[3] < minW) {
-            String bound = minH == minW ? "H, W >= " + minH : "H >= " + minH + ", W >= " + minW;
+        if (!window.fits(s[2], s[3])) {
+            int kh = window.kh(), kw = window.kw(), ph = window.ph(), pw = window.pw();
             String kernel = kh == kw ? "kernel " + kh : "kernel " + kh + "x" + kw;
             String pad = ph == pw ? Integer.toString(ph) : ph + "x" + pw;
-            throw shapeError("[N, " + in + ", H, W] with " + bound + " after padding", s,
+            throw shapeError("[N, " + in + ", H, W] with " + window.minInput() + " after padding", s,
                     "the " + kernel + " must fit the input padded by " + pad);
         }
         return new int[]{s[0], out, window.outHeight(s[2]), window.outWidth(s[3])};

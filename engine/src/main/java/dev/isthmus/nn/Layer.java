@@ -201,7 +201,7 @@ public abstract class Layer implements AutoCloseable {
         return inputGradNeeded;
     }
 
-    /** Frees the default state, the children's, and the flat parameter store if gathered. */
+    /** Frees the default state, the children's, the flat parameter store if gathered, and ungathered parameters. */
     @Override
     public void close() {
         for (Layer child : children().values()) {
@@ -215,6 +215,10 @@ public abstract class Layer implements AutoCloseable {
         if (store != null) {
             store.close();
             store = null;
+        }
+        for (Parameter p : localParameters()) {   // memory of their own until gathered; views afterwards (close is a no-op)
+            p.data().close();
+            p.grad().close();
         }
     }
 

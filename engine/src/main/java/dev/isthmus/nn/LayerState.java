@@ -20,6 +20,10 @@ public class LayerState implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private boolean closed;
 
+    /** An empty state, for a layer that keeps nothing per call; subclasses add their buffers. */
+    public LayerState() {
+    }
+
     /** A buffer that this state owns and frees on close. */
     protected final TensorBuffer buffer() {
         return own(new TensorBuffer());

@@ -1,10 +1,7 @@
 package dev.isthmus.nn;
 
 import dev.isthmus.kernel.pool.MaxPool;
-import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
-
-import java.lang.foreign.MemorySegment;
 
 /**
  * 2-D max pooling, PyTorch's {@code nn.MaxPool2d}: input {@code [N, C, H, W]}, output

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A model's architecture as JSON, so a weights file can describe the network it belongs to: written into
@@ -16,8 +14,9 @@ import java.util.List;
  * {@code {"type":"Sequential","layers":[{"type":"Conv2d","in":1,"out":6,"kernel":[5,5],"stride":[1,1],
  * "padding":[2,2],"bias":true},{"type":"ReLU"},...]}}.
  *
- * <p>Reading validates every field and goes through the layers' constructors, which reject invalid
- * hyper-parameters, so a hostile file yields an {@link IllegalArgumentException} naming the layer.
+ * <p>Reading goes through {@link ModelPlan}, which validates every field, counts layers and parameters against
+ * {@link dev.isthmus.io.InputLimits} and allocates nothing until {@link ModelPlan#build}, so a hostile file
+ * yields an {@link IllegalArgumentException} naming the layer.
  *
  * <p>An instance ({@link #parse}, {@link #of}) is a validated architecture that can {@link #build()} fresh
  * models, with the per-sample input shape when known (from an {@code "input_shape"} field of the JSON's
@@ -31,7 +30,6 @@ public final class ModelSpec {
     public static final String INPUT_SHAPE_KEY = "isthmus.input_shape";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_DEPTH = 16;
 
     /** Root field of the JSON that may give the per-sample input shape, e.g. {@code "input_shape":[1,28,28]}. */
     public static final String INPUT_SHAPE_FIELD = "input_shape";
@@ -49,6 +47,10 @@ public final class ModelSpec {
      * {@code "input_shape"} array at the root); throws {@link IllegalArgumentException} naming what is wrong.
      */
     public static ModelSpec parse(String json) {
+        // Validates every layer, the layer and parameter counts and (with a shape) the activations, without
+        // building anything, and through a JSON parser whose size is bounded: a spec from outside must not
+        // allocate before it is compared with the weights.
+        ModelPlan plan = ModelPlan.parse(json);
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -57,9 +59,9 @@ public final class ModelSpec {
         }
         int[] shape = null;
         if (root != null && root.has(INPUT_SHAPE_FIELD)) {
-            shape = checkShape(array(root, INPUT_SHAPE_FIELD, "model"));
+            shape = checkShape(LayerSpecs.array(root, INPUT_SHAPE_FIELD, "model"));
+            plan.outputShape(shape);
         }
-        build(root, "model", 0).close(); // validates every layer now rather than at first use
         return new ModelSpec(json, shape);
     }
 
@@ -105,15 +107,18 @@ public final class ModelSpec {
         return describe(model).toString();
     }
 
-    /** Rebuilds a freshly initialised model from {@link #toJson} text. */
+    /**
+     * Rebuilds a freshly initialised model from {@link #toJson} text, having checked it with {@link ModelPlan}
+     * first (layer and parameter counts within {@link dev.isthmus.io.InputLimits}). A loader that has the
+     * weights' header should compare {@link #plan()}'s shapes with it before building ({@link ModelLoader} does).
+     */
     public static Layer fromJson(String json) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("model architecture is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        return build(root, "model", 0);
+        return ModelPlan.parse(json).build();
+    }
+
+    /** The checked, unallocated plan of this architecture: parameter shapes and activation sizes. */
+    public ModelPlan plan() {
+        return ModelPlan.parse(json);
     }
 
     private static ObjectNode describe(Layer m) {
@@ -197,104 +202,5 @@ public final class ModelSpec {
         for (int x : v) {
             a.add(x);
         }
-    }
-
-    private static Layer build(JsonNode n, String where, int depth) {
-        if (depth > MAX_DEPTH) {
-            throw new IllegalArgumentException(where + ": nested deeper than " + MAX_DEPTH + " levels");
-        }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException(where + ": expected a JSON object describing a layer");
-        }
-        String type = n.path("type").asText("");
-        String at = where + " (" + type + ")";
-        return switch (type) {
-            case "Sequential" -> {
-                JsonNode layers = n.path("layers");
-                if (!layers.isArray() || layers.isEmpty()) {
-                    throw new IllegalArgumentException(at + ": needs a non-empty \"layers\" array");
-                }
-                List<Layer> out = new ArrayList<>();
-                for (int i = 0; i < layers.size(); i++) {
-                    out.add(build(layers.get(i), where + "." + i, depth + 1));
-                }
-                yield new Sequential(out);
-            }
-            case "Linear" -> new Linear(integer(n, "in", at), integer(n, "out", at), bool(n, "bias", at, true));
-            case "Conv2d" -> {
-                int[] k = pair(n, "kernel", at), s = pair(n, "stride", at), p = pair(n, "padding", at);
-                yield new Conv2d(integer(n, "in", at), integer(n, "out", at), k[0], k[1], s[0], s[1], p[0], p[1],
-                        bool(n, "bias", at, true));
-            }
-            case "MaxPool2d" -> {
-                int[] k = pair(n, "kernel", at), s = pair(n, "stride", at), p = pair(n, "padding", at);
-                yield new MaxPool2d(k[0], k[1], s[0], s[1], p[0], p[1]);
-            }
-            case "AvgPool2d" -> {
-                int[] k = pair(n, "kernel", at), s = pair(n, "stride", at), p = pair(n, "padding", at);
-                yield new AvgPool2d(k[0], k[1], s[0], s[1], p[0], p[1], bool(n, "count_include_pad", at, true));
-            }
-            case "Upsample" -> new Upsample(integer(n, "scale_factor", at));
-            case "ReLU" -> new ReLU();
-            case "LeakyReLU" -> new LeakyReLU((float) number(n, "negative_slope", at));
-            case "Sigmoid" -> new Sigmoid();
-            case "Tanh" -> new Tanh();
-            case "Softmax" -> new Softmax(integer(n, "dim", at));
-            case "Dropout" -> new Dropout((float) number(n, "p", at));
-            case "Flatten" -> new Flatten(integer(n, "start_dim", at), integer(n, "end_dim", at));
-            case "Reshape" -> new Reshape(array(n, "shape", at));
-            case "Unflatten" -> new Unflatten(integer(n, "dim", at), array(n, "sizes", at));
-            default -> throw new IllegalArgumentException(where + ": unknown layer type '" + type + "'");
-        };
-    }
-
-    private static int integer(JsonNode n, String key, String at) {
-        JsonNode v = n.get(key);
-        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
-            throw new IllegalArgumentException(at + ": \"" + key + "\" must be an integer");
-        }
-        return v.intValue();
-    }
-
-    private static double number(JsonNode n, String key, String at) {
-        JsonNode v = n.get(key);
-        if (v == null || !v.isNumber()) {
-            throw new IllegalArgumentException(at + ": \"" + key + "\" must be a number");
-        }
-        return v.doubleValue();
-    }
-
-    private static boolean bool(JsonNode n, String key, String at, boolean dflt) {
-        JsonNode v = n.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (!v.isBoolean()) {
-            throw new IllegalArgumentException(at + ": \"" + key + "\" must be true or false");
-        }
-        return v.booleanValue();
-    }
-
-    private static int[] array(JsonNode n, String key, String at) {
-        JsonNode v = n.get(key);
-        if (v == null || !v.isArray() || v.size() > 8) {
-            throw new IllegalArgumentException(at + ": \"" + key + "\" must be an array of at most 8 integers");
-        }
-        int[] out = new int[v.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!v.get(i).canConvertToInt() || !v.get(i).isIntegralNumber()) {
-                throw new IllegalArgumentException(at + ": \"" + key + "\"[" + i + "] must be an integer");
-            }
-            out[i] = v.get(i).intValue();
-        }
-        return out;
-    }
-
-    private static int[] pair(JsonNode n, String key, String at) {
-        int[] v = array(n, key, at);
-        if (v.length != 2) {
-            throw new IllegalArgumentException(at + ": \"" + key + "\" must be [height, width]");
-        }
-        return v;
     }
 }

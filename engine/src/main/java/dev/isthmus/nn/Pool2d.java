@@ -20,6 +20,7 @@ abstract class Pool2d extends Layer {
     static final long PARALLEL_MIN = 1 << 15;
 
     final int kh, kw, sh, sw, ph, pw;
+    private final Window window;
 
     /**
      * Per-call state: output and input-gradient buffers, the kernels' per-worker scratch (one plane's stride
@@ -59,6 +60,7 @@ abstract class Pool2d extends Layer {
         this.sw = sw;
         this.ph = ph;
         this.pw = pw;
+        this.window = new Window(kh, kw, sh, sw, ph, pw);
         String name = getClass().getSimpleName() + "(" + geometry() + ")";
         if (kh < 1 || kw < 1) {
             throw new IllegalArgumentException(name + ": kernel size must be >= 1");
@@ -93,13 +95,11 @@ abstract class Pool2d extends Layer {
         if (s.length != 4) {
             throw shapeError("[N, C, H, W]", s, null);
         }
-        int minH = Math.max(1, kh - 2 * ph), minW = Math.max(1, kw - 2 * pw);
-        if (s[2] < minH || s[3] < minW) {
-            String bound = minH == minW ? "H, W >= " + minH : "H >= " + minH + ", W >= " + minW;
-            throw shapeError("[N, C, H, W] with " + bound + " after padding", s,
+        if (!window.fits(s[2], s[3])) {
+            throw shapeError("[N, C, H, W] with " + window.minInput() + " after padding", s,
                     "the " + Window.pair(kh, kw) + " window must fit the input padded by " + Window.pair(ph, pw));
         }
-        return new int[]{s[0], s[1], (s[2] + 2 * ph - kh) / sh + 1, (s[3] + 2 * pw - kw) / sw + 1};
+        return new int[]{s[0], s[1], window.outHeight(s[2]), window.outWidth(s[3])};
     }
 
     @Override
@@ -185,6 +185,6 @@ abstract class Pool2d extends Layer {
     }
 
     String geometry() {
-        return new Window(kh, kw, sh, sw, ph, pw).describe(true);
+        return window.describe(true);
     }
 }

@@ -50,7 +50,7 @@ public final class Tensor implements AutoCloseable {
         int[] s = checkShape(shape);
         Arena arena = NativeMemory.arena("Tensor", s);
         try {
-            return new Tensor(s, arena.allocate(numel(s) * Float.BYTES, ALIGNMENT), arena, arena);
+            return new Tensor(s, allocate(arena, s), arena, arena);
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
             throw e;
@@ -60,7 +60,7 @@ public final class Tensor implements AutoCloseable {
     /** A zero-filled tensor whose memory belongs to {@code arena}. */
     public static Tensor zeros(Arena arena, int... shape) {
         int[] s = checkShape(shape);
-        return new Tensor(s, arena.allocate(numel(s) * Float.BYTES, ALIGNMENT), null, arena);
+        return new Tensor(s, allocate(arena, s), null, arena);
     }
 
     /** A tensor filled with {@code value}, owning its memory. */
@@ -326,6 +326,38 @@ public final class Tensor implements AutoCloseable {
             n = Math.multiplyExact(n, d);
         }
         return n;
+    }
+
+    /**
+     * Bytes of float32 storage for {@code shape}, or an {@link IllegalArgumentException} naming the shape when the
+     * count overflows a long: a hostile shape must never reach native code as a wrapped-around size.
+     */
+    public static long byteSize(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            if (d != 0 && n > Long.MAX_VALUE / Float.BYTES / d) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape)
+                        + " is too large: its float32 size overflows 2^63 bytes");
+            }
+            n *= d;
+        }
+        return n * Float.BYTES;
+    }
+
+    /** The memory for {@code shape}; an allocation failure names the shape and its size. */
+    private static MemorySegment allocate(Arena arena, int[] shape) {
+        long bytes = byteSize(shape);
+        try {
+            return arena.allocate(bytes, ALIGNMENT);
+        } catch (OutOfMemoryError e) {
+            OutOfMemoryError named = new OutOfMemoryError("cannot allocate a tensor of shape " + Arrays.toString(shape)
+                    + " (" + bytes + " bytes off-heap): " + e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
     }
 
     private static int[] checkShape(int[] shape) {

@@ -26,7 +26,7 @@ public final class TensorBuffer implements AutoCloseable {
         if (current != null && Arrays.equals(currentShape, shape) && current.isAlive()) {
             return current;
         }
-        long n = Tensor.numel(shape);
+        long n = Tensor.byteSize(shape) / Float.BYTES; // rejects overflowing shapes by name
         if (n > capacity || memory == null) {
             if (arena != null) {
                 arena.close();

@@ -49,8 +49,9 @@ public final class Checkpoint {
         Map<String, Tensor> tensors = new LinkedHashMap<>(t.model().stateDict());
         OptimizerState os = t.optimizer().state();
         os.buffers().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
-        if (t.bestWeights() != null) {
-            tensors.put(BEST_WEIGHTS, t.bestWeights());
+        BestWeights early = t.early();
+        if (early != null && early.weights() != null) {
+            tensors.put(BEST_WEIGHTS, early.weights());
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
@@ -72,11 +73,11 @@ public final class Checkpoint {
             s.state().forEach((k, v) -> putDouble(sn, k, v));
             meta.put("isthmus.scheduler", sn.toString());
         }
-        if (t.earlyStopping() != null) {
+        if (early != null) {
             ObjectNode es = JSON.createObjectNode();
-            putDouble(es, "best", t.best());
-            es.put("best_epoch", t.bestEpoch());
-            es.put("since_best", t.sinceBest());
+            putDouble(es, "best", early.best());
+            es.put("best_epoch", early.bestEpoch());
+            es.put("since_best", early.sinceBest());
             meta.put("isthmus.early_stopping", es.toString());
         }
         Path parent = file.toAbsolutePath().getParent();
@@ -94,6 +95,21 @@ public final class Checkpoint {
         }
         meta.put(HISTORY_REF, ref.toString());
         SafeTensors.save(file, tensors, meta);
+    }
+
+    /** The default history file of a checkpoint: {@code <name>.history.json} beside it. */
+    static Path historyBeside(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return checkpoint.resolveSibling(stem + ".history.json");
+    }
+
+    static Path checkHistoryName(Path file) {
+        String n = file.getFileName().toString();
+        if (!n.endsWith(".json") && !n.endsWith(".csv")) {
+            throw new IllegalArgumentException("history file must end in .json or .csv, got " + file);
+        }
+        return file;
     }
 
     /** The history a checkpoint refers to (or embeds, if written before the history had its own file). */
@@ -188,7 +204,10 @@ public final class Checkpoint {
             } catch (NumberFormatException e) {
                 throw new CheckpointFormatException(file, "isthmus.global_step is not a number", e);
             }
-            t.restore(h, step, best, bestEpoch, since, bw == null ? null : bw.segment());
+            t.restore(h, step);
+            if (t.early() != null) {
+                t.early().restore(best, bestEpoch, since, bw == null ? null : bw.segment(), model.parameters());
+            }
         }
     }
 

@@ -4,7 +4,6 @@ import dev.isthmus.data.Batch;
 import dev.isthmus.data.DataLoader;
 import dev.isthmus.loss.Loss;
 import dev.isthmus.nn.Layer;
-import dev.isthmus.nn.Parameters;
 import dev.isthmus.nn.Stochastic;
 import dev.isthmus.optim.GradientAccumulator;
 import dev.isthmus.optim.LrScheduler;
@@ -14,7 +13,6 @@ import dev.isthmus.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,10 +66,7 @@ public final class Trainer implements AutoCloseable {
 
     private History history = new History();
     private long globalStep;
-    private double best = Double.NaN;
-    private int bestEpoch;
-    private int sinceBest;
-    private Tensor bestWeights;
+    private final BestWeights early;
     private boolean stopped;
 
     private Trainer(Builder b) {
@@ -86,11 +81,12 @@ public final class Trainer implements AutoCloseable {
         }
         this.penalty = b.penalty;
         this.earlyStopping = b.earlyStopping;
+        this.early = b.earlyStopping == null ? null : new BestWeights(b.earlyStopping);
         this.task = b.task;
         this.classes = b.classes;
         this.listener = b.listener;
         this.checkpoint = b.checkpoint;
-        this.historyFile = b.historyFile != null || b.checkpoint == null ? b.historyFile : defaultHistoryFile(b.checkpoint);
+        this.historyFile = b.historyFile != null || b.checkpoint == null ? b.historyFile : Checkpoint.historyBeside(b.checkpoint);
         this.seed = b.seed;
         this.architecture = b.architecture;
         collectStochastic(model);
@@ -119,7 +115,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Epoch (from 1) whose weights were the best under early stopping, or 0. */
     public int bestEpoch() {
-        return bestEpoch;
+        return early == null ? 0 : early.bestEpoch();
     }
 
     /** True if early stopping ended the last {@link #fit}. */
@@ -143,7 +139,7 @@ public final class Trainer implements AutoCloseable {
             EpochRecord record = trainEpoch(epoch, train, val);
             history.add(record);
             listener.onEpochEnd(record);
-            updateEarlyStopping(record);
+            stopped = early != null && early.update(record, model.parameters());
             if (checkpoint != null) {
                 try {
                     Checkpoint.save(checkpoint, this);
@@ -152,10 +148,10 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        if (earlyStopping != null && bestWeights != null) {
-            model.parameters().data().copyFrom(bestWeights);
+        if (early != null) {
+            early.restoreInto(model.parameters());
+            early.close();
         }
-        freeBestWeights();
         listener.onTrainEnd();
         return history;
     }
@@ -163,15 +159,10 @@ public final class Trainer implements AutoCloseable {
     /** Frees the trainer's own buffers and the loss's (idempotent); the model, optimizer and loaders are not touched. */
     @Override
     public void close() {
-        freeBestWeights();
-        loss.close();
-    }
-
-    private void freeBestWeights() {
-        if (bestWeights != null) {
-            bestWeights.close();
-            bestWeights = null;
+        if (early != null) {
+            early.close();
         }
+        loss.close();
     }
 
     private EpochRecord trainEpoch(int epoch, DataLoader train, DataLoader val) {
@@ -240,63 +231,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Loss and task metrics on {@code data} in evaluation mode (dropout off, no augmentation in that loader). */
     public Evaluation evaluate(DataLoader data) {
-        boolean wasTraining = model.isTraining();
-        model.eval();
-        try {
-            ConfusionMatrix cm = task == Task.CLASSIFICATION ? new ConfusionMatrix(classes) : null;
-            RegressionMetrics rm = null;
-            double lossSum = 0;
-            long samples = 0;
-            long start = System.nanoTime();
-            data.startEpoch(0);
-            for (Batch b = data.next(); b != null; b = data.next()) {
-                Tensor out = model.forward(b.x());
-                lossSum += (double) loss.forward(out, b.y()) * b.size();
-                samples += b.size();
-                if (cm != null) {
-                    cm.add(out, b.y());
-                } else if (task == Task.REGRESSION) {
-                    if (rm == null) {
-                        rm = new RegressionMetrics((int) (out.size() / out.dim(0)));
-                    }
-                    rm.add(out, b.y());
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            if (cm != null) {
-                metrics.put("acc", cm.accuracy());
-                ConfusionMatrix.Average macro = cm.macroAverage();
-                metrics.put("macro_f1", macro.f1());
-            }
-            if (rm != null) {
-                metrics.put("mse", rm.mse());
-                metrics.put("mae", rm.mae());
-                metrics.put("r2", rm.r2());
-            }
-            return new Evaluation(lossSum / Math.max(1, samples), samples, seconds, metrics, cm, rm);
-        } finally {
-            model.train(wasTraining);
-        }
-    }
-
-    private void updateEarlyStopping(EpochRecord record) {
-        if (earlyStopping == null) {
-            return;
-        }
-        double value = record.value(earlyStopping.monitor());
-        if (earlyStopping.improves(value, best)) {
-            best = value;
-            bestEpoch = record.epoch();
-            sinceBest = 0;
-            Parameters p = model.parameters();
-            if (bestWeights == null) {
-                bestWeights = Tensor.zeros(p.data().shape());
-            }
-            bestWeights.copyFrom(p.data());
-        } else if (++sinceBest >= earlyStopping.patience()) {
-            stopped = true;
-        }
+        return Evaluation.run(model, loss, task == Task.CLASSIFICATION ? classes : 0, task == Task.REGRESSION, data);
     }
 
     // ---------------------------------------------------------------- state for checkpoints
@@ -330,40 +265,14 @@ public final class Trainer implements AutoCloseable {
         return historyFile;
     }
 
-    private static Path defaultHistoryFile(Path checkpoint) {
-        String name = checkpoint.getFileName().toString();
-        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-        return checkpoint.resolveSibling(stem + ".history.json");
+    /** Early stopping's state, or null without early stopping. */
+    BestWeights early() {
+        return early;
     }
 
-    EarlyStopping earlyStopping() {
-        return earlyStopping;
-    }
-
-    Tensor bestWeights() {
-        return bestWeights;
-    }
-
-    double best() {
-        return best;
-    }
-
-    int sinceBest() {
-        return sinceBest;
-    }
-
-    void restore(History h, long step, double best, int bestEpoch, int sinceBest, MemorySegment bestWeights) {
+    void restore(History h, long step) {
         this.history = h;
         this.globalStep = step;
-        this.best = best;
-        this.bestEpoch = bestEpoch;
-        this.sinceBest = sinceBest;
-        if (bestWeights != null) {
-            if (this.bestWeights == null) {
-                this.bestWeights = Tensor.zeros(model.parameters().data().shape());
-            }
-            MemorySegment.copy(bestWeights, 0, this.bestWeights.segment(), 0, this.bestWeights.segment().byteSize());
-        }
     }
 
     /** Resumes from a checkpoint written by this trainer's configuration: weights, optimizer, schedule, history. */
@@ -468,11 +377,7 @@ public final class Trainer implements AutoCloseable {
 
         /** Where checkpoints keep the history, {@code .json} or {@code .csv} (e.g. the run's {@code history.json}). */
         public Builder historyFile(Path file) {
-            String n = file.getFileName().toString();
-            if (!n.endsWith(".json") && !n.endsWith(".csv")) {
-                throw new IllegalArgumentException("history file must end in .json or .csv, got " + file);
-            }
-            this.historyFile = file;
+            this.historyFile = Checkpoint.checkHistoryName(file);
             return this;
         }
 

@@ -111,7 +111,7 @@ class SafeTensorsHostileTest {
         c.add(Arguments.of("duplicate field in an entry", craft("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "Duplicate field 'dtype'"));
         c.add(Arguments.of("header cut inside an entry", craft("{\"a\":{\"dtype\":\"F32\"", 0), "header is not valid JSON"));
         c.add(Arguments.of("JSON null header", craft("null", 0), "header is not a JSON object but null"));
-        c.add(Arguments.of("tensor name of 100 000 chars", craft("{\"" + "x".repeat(100_000) + "\":1}", 0), "exceeds the maximum allowed"));
+        c.add(Arguments.of("tensor name of 100 000 chars (allowed, like the format)", craft("{\"" + "x".repeat(100_000) + "\":1}", 0), "got a number (1)"));
         c.add(Arguments.of("long tensor name in an error", craft("{\"" + "x".repeat(20_000) + "\":1}", 0), "tensor 'xxxxxxxxxx"));
         return c.stream();
     }
@@ -148,7 +148,7 @@ class SafeTensorsHostileTest {
              Tensor dst = Tensor.zeros(1 << 20)) {
             java.lang.foreign.MemorySegment data = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, h.dataStart(), h.dataBytes(), arena);
             ch.truncate(h.dataStart() + 4096);
-            IOException e = assertThrows(IOException.class, () -> SafeTensors.decode(f, h.entries().getFirst(), data, dst.segment()));
+            IOException e = assertThrows(IOException.class, () -> TensorDecoding.decode(f, h.entries().getFirst(), data, dst.segment()));
             assertTrue(e.getMessage().contains(f + ": the file changed while tensor 'w' was being read"), e.getMessage());
             assertTrue(e.getCause() instanceof InternalError, String.valueOf(e.getCause()));
         }

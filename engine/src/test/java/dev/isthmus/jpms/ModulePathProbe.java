@@ -1,5 +1,6 @@
 package dev.isthmus.jpms;
 
+import dev.isthmus.infer.Predictor;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.loss.CrossEntropyLoss;
 import dev.isthmus.models.CourseModels;
@@ -18,7 +19,8 @@ import java.util.Map;
 
 /**
  * Run by {@link ModulePathTest} in a JVM where Isthmus is on the module path: one Adam step of LeNet-5,
- * a model file written and read back (Jackson from a named module), the same logits from both.
+ * a model file written and read back (Jackson from a named module) and served by a Predictor, the same
+ * logits from all.
  */
 public final class ModulePathProbe {
 
@@ -40,12 +42,17 @@ public final class ModulePathProbe {
             adam.step();
             net.eval();
             float[] logits = net.forward(x).toArray();
-            SafeTensors.save(file, net.stateDict(), Map.of(ModelSpec.METADATA_KEY, ModelSpec.toJson(net)));
+            SafeTensors.save(file, net.stateDict(), Map.of(ModelSpec.METADATA_KEY, ModelSpec.toJson(net),
+                    ModelSpec.INPUT_SHAPE_KEY, "[1,28,28]"));
             try (Layer back = ModelSpec.fromJson(SafeTensors.readHeader(file).metadata().get(ModelSpec.METADATA_KEY))) {
                 SafeTensors.loadInto(file, back.stateDict());
                 back.eval();
                 float[] again = back.forward(x).toArray();
                 System.out.println(Arrays.equals(logits, again) ? "round trip: same logits" : "round trip: DIFFERENT logits");
+            }
+            try (Predictor p = Predictor.load(file)) {
+                float[] served = p.predict(x.toArray(), 4);
+                System.out.println(Arrays.equals(logits, served) ? "predictor: same logits" : "predictor: DIFFERENT logits");
             }
         } finally {
             Files.deleteIfExists(file);

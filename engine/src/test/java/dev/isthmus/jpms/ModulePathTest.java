@@ -61,6 +61,7 @@ class ModulePathTest {
         assertTrue(out.contains("modules dev.isthmus.engine dev.isthmus.natives dev.isthmus.bindings"), out);
         assertTrue(out.contains("(bundled)"), "the bundled OpenBLAS was found from the module path:\n" + out);
         assertTrue(out.contains("round trip: same logits"), out);
+        assertTrue(out.contains("predictor: same logits"), out);
         List<String> warnings = stderr.lines().filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector")).toList();
         assertTrue(warnings.isEmpty(), "no other output on stderr (e.g. restricted-method warnings):\n" + stderr);
     }

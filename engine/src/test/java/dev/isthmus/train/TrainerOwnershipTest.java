@@ -54,6 +54,22 @@ class TrainerOwnershipTest {
         assertTrue(diff == 0, "fit with early stopping kept " + diff + " bytes after it ended");
     }
 
+    @Test
+    void aModelClosedBeforeItsParametersWereGatheredFreesThemToo() {
+        long diff = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 5 && diff != 0; attempt++) {
+            String json;
+            try (Sequential m = TrainerTest.mlp(2, false)) {
+                json = dev.isthmus.nn.ModelSpec.toJson(m);
+            }
+            long before = NativeMemory.liveBytes();
+            TrainerTest.mlp(1, true).close();                 // built (weights initialised) and closed, never trained
+            dev.isthmus.nn.ModelSpec.parse(json);             // validates by building a model and closing it
+            diff = NativeMemory.liveBytes() - before;
+        }
+        assertTrue(diff == 0, "an ungathered model left " + diff + " bytes");
+    }
+
     private static void runSet(Dataset data, Path ckpt) throws Exception {
         for (int run = 0; run < 2; run++) {
             try (Sequential model = TrainerTest.mlp(2, true); Adam adam = new Adam(model.parameters(), 1e-2);

@@ -13,8 +13,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * Parses an ONNX file into the generated {@link ModelProto} without copying its tensors: the file is mapped
  * read-only and protobuf's {@code bytes} fields (raw tensor data) alias the mapping, so a 250 MB model costs
- * no heap for its weights until they are read. Protobuf bounds every length prefix by the bytes that remain,
- * so a truncated or lying file fails here with {@link OnnxFormatException}, never with a huge allocation.
+ * no heap for its weights until they are read. {@link SizeScan} first bounds how many objects parsing will
+ * create, and protobuf bounds every length prefix by the bytes that remain, so a truncated or lying file
+ * fails here with {@link OnnxFormatException}, never with a huge allocation.
  */
 final class ModelReader {
     /** Protobuf messages cannot exceed 2 GiB; a larger file is refused before it is mapped. */
@@ -43,6 +44,7 @@ final class ModelReader {
 
     /** Parses {@code buf}; any protobuf error (truncation, bad tag, over-long length) names {@code what}. */
     static ModelProto parse(java.nio.ByteBuffer buf, String what) throws OnnxFormatException {
+        SizeScan.check(buf, what);
         CodedInputStream in = CodedInputStream.newInstance(buf);
         in.enableAliasing(true);
         in.setRecursionLimit(MAX_NESTING);

@@ -154,6 +154,49 @@ class HostileFileTest {
         assertMentions(refused(withGraph(m, g)), "100000 nodes", "'relu_4096'");
     }
 
+    /** {@code field} (length-delimited) holding {@code payload}, as protobuf encodes it. */
+    private static byte[] field(int field, byte[] payload) {
+        var out = new java.io.ByteArrayOutputStream();
+        int tag = field << 3 | 2;
+        for (long v : new long[]{tag, payload.length}) {
+            while (v >= 0x80) {
+                out.write((int) (v & 0x7f) | 0x80);
+                v >>>= 7;
+            }
+            out.write((int) v);
+        }
+        out.writeBytes(payload);
+        return out.toByteArray();
+    }
+
+    @Test
+    void millionsOfEmptyNodesAreRefusedBeforeParsing() throws IOException {
+        byte[] nodes = new byte[2 * 2_000_000];
+        for (int i = 0; i < nodes.length; i += 2) {
+            nodes[i] = 0x0a; // GraphProto.node, length 0 follows
+        }
+        assertMentions(refused(field(7, nodes)), "more than 1048576 protobuf messages");
+    }
+
+    @Test
+    void aPackedIntegerListThatWouldTakeGigabytes() throws IOException {
+        byte[] ints = new byte[20_000_000];
+        Arrays.fill(ints, (byte) 1);
+        byte[] node = field(5, field(8, ints)); // NodeProto.attribute { ints: [1, 1, ...] }
+        assertMentions(refused(field(7, field(1, node))), "more than 16777216 packed integers");
+    }
+
+    @Test
+    void groupsAndDeepNesting() throws IOException {
+        assertMentions(refused(new byte[]{0x0b, 0x0c}), "protobuf group");
+        GraphProto.Builder inner = GraphProto.newBuilder().setName("deep");
+        for (int i = 0; i < 100; i++) {
+            inner = GraphProto.newBuilder().addNode(NodeProto.newBuilder().setOpType("If")
+                    .addAttribute(dev.isthmus.onnx.proto.Onnx.AttributeProto.newBuilder().setName("then_branch").setG(inner)));
+        }
+        assertMentions(refused(ModelProto.newBuilder().setGraph(inner).build()), "deeper than 64 levels");
+    }
+
     @Test
     void weightOfTheWrongShapeForTheLayer() throws IOException {
         ModelProto m = lenet();

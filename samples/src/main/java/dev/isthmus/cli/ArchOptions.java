@@ -3,6 +3,7 @@ package dev.isthmus.cli;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.Layer;
+import dev.isthmus.nn.ModelLoader;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.tensor.Tensor;
 import picocli.CommandLine.Option;
@@ -78,6 +79,8 @@ final class ArchOptions {
                 throw new CliException(archJson + ": " + e.getMessage(), e);
             }
             inputShape = spec.inputShape() != null ? spec.inputShape() : IMAGE_28;
+            // Shapes compared before the network is built: a hostile spec must not allocate first.
+            ModelLoader.check(file, header, spec.plan().parameterShapes(), false);
             model = spec.build();
             meta.put(ModelFile.MODEL, archJson.getFileName().toString());
             meta.putIfAbsent(ModelFile.TASK, "classification");

@@ -27,14 +27,17 @@ final class CalculatorData implements AutoCloseable {
         }
     }
 
+    /** Pairs the generator makes at most: its arrays stay far below Java's array limit. */
+    static final int MAX_SAMPLES = 10_000_000;
+
     /** The generator's settings, stored in the model file so {@code eval} regenerates the same test split. */
     record Config(Op op, int low, int high, int samples, long seed) {
         Config {
             if (high <= low) {
                 throw new CliException("calculator range needs low < high, got " + low + ".." + high);
             }
-            if (samples < 10) {
-                throw new CliException("calculator needs --samples >= 10, got " + samples);
+            if (samples < 10 || samples > MAX_SAMPLES) {
+                throw new CliException("calculator needs --samples in 10.." + MAX_SAMPLES + ", got " + samples);
             }
         }
 

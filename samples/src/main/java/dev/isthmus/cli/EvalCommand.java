@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,6 +17,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "eval", description = "Evaluate a model file (model.safetensors or checkpoint.safetensors) on the test split.")
 final class EvalCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
     Path file;
@@ -40,6 +44,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.range(spec, "--batch", batch, 1, Usage.MAX_BATCH);
+        Usage.range(spec, "--limit", limit, 0, Integer.MAX_VALUE);
         try (ModelFile.Loaded m = arch.load(file)) {
             System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + file + " ("
                     + String.format("%,d", m.model().parameterCount()) + " parameters)");

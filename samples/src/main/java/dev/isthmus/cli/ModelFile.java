@@ -6,6 +6,7 @@ import dev.isthmus.data.MinMaxScaler;
 import dev.isthmus.data.StandardScaler;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.nn.Layer;
+import dev.isthmus.nn.ModelLoader;
 import dev.isthmus.nn.ModelSpec;
 
 import java.io.IOException;
@@ -118,26 +119,27 @@ final class ModelFile {
         }
     }
 
+    /**
+     * Loads strictly through {@link ModelLoader}: the architecture is planned and its shapes compared with the
+     * file's tensors before anything is allocated, and every tensor must belong to it.
+     */
     static Loaded load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
+        if (Files.isDirectory(file)) {
+            throw new CliException(file + " is a directory, not a model file (give the model.safetensors inside it)");
+        }
+        if (!Files.exists(file)) {
             throw new CliException("model file not found: " + file);
         }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new CliException(file + " is not a readable regular file");
+        }
         Map<String, String> meta = SafeTensors.readHeader(file).metadata();
-        String arch = meta.get(ModelSpec.METADATA_KEY);
-        if (arch == null || !meta.containsKey(ModelSpec.INPUT_SHAPE_KEY)) {
+        if (meta.get(ModelSpec.METADATA_KEY) == null || !meta.containsKey(ModelSpec.INPUT_SHAPE_KEY)) {
             throw new CliException(file + " has no architecture metadata (" + ModelSpec.METADATA_KEY + ", "
                     + ModelSpec.INPUT_SHAPE_KEY + "); it was not written by 'isthmus train'");
         }
-        Layer model = ModelSpec.fromJson(arch);
-        SafeTensors.LoadReport report = SafeTensors.loadInto(file, model.stateDict(), false);
-        if (!report.missing().isEmpty()) {
-            model.close();
-            throw new CliException(file + " lacks weights for " + report.missing());
-        }
-        model.eval();
-        Loaded loaded = new Loaded(model, meta);
-        loaded.inputShape();
-        return loaded;
+        ModelLoader.Loaded l = ModelLoader.load(file);
+        return new Loaded(l.model(), l.metadata());
     }
 
     static String json(Object o) {

@@ -3,15 +3,11 @@ package dev.isthmus.cli;
 import dev.isthmus.data.Idx;
 import dev.isthmus.data.MinMaxScaler;
 import dev.isthmus.tensor.Tensor;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import javax.imageio.ImageIO;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +25,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "predict", description = "Predict with a model file: an IDX file or image for image models, 'A,B' for the calculator.")
 final class PredictCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
     Path file;
@@ -53,6 +52,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.range(spec, "--max", max, 0, Integer.MAX_VALUE);
+        Usage.range(spec, "--top", top, 1, Integer.MAX_VALUE);
         try (ModelFile.Loaded m = arch.load(file)) {
             if (m.regression()) {
                 return calculator(m);
@@ -66,7 +67,7 @@ final class PredictCommand implements Callable<Integer> {
                 throw new CliException("input file not found: " + input);
             }
             List<String> names = m.classNames();
-            Tensor images = isIdx(p) ? Idx.readImages(p) : picture(p, shape[1], shape[2]);
+            Tensor images = isIdx(p) ? Idx.readImages(p) : PictureInput.read(p, shape[1], shape[2]);
             try (images) {
                 if (images.dim(2) != shape[1] || images.dim(3) != shape[2]) {
                     throw new CliException(input + " holds " + images.dim(2) + "x" + images.dim(3) + " images; the model expects "
@@ -153,32 +154,5 @@ final class PredictCommand implements Callable<Integer> {
         boolean gzip = (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
         boolean idx = head[0] == 0 && head[1] == 0 && head[2] == 0x08;
         return gzip || idx;
-    }
-
-    /** A picture as a [1, 1, rows, cols] tensor in [0, 1], light strokes on dark as in MNIST. */
-    private static Tensor picture(Path p, int rows, int cols) throws IOException {
-        BufferedImage src = ImageIO.read(p.toFile());
-        if (src == null) {
-            throw new CliException(p + " is neither an IDX file nor an image format Java can read (PNG, JPEG, BMP, GIF)");
-        }
-        BufferedImage gray = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
-        Graphics2D g = gray.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, 0, 0, cols, rows, null);
-        g.dispose();
-        float[] v = new float[rows * cols];
-        double mean = 0;
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                v[r * cols + c] = (gray.getRaster().getSample(c, r, 0) & 0xff) / 255f;
-                mean += v[r * cols + c];
-            }
-        }
-        if (mean / v.length > 0.5) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] = 1 - v[i];
-            }
-        }
-        return Tensor.of(v, 1, 1, rows, cols);
     }
 }

@@ -174,6 +174,12 @@ final class TrainCommand implements Callable<Integer> {
         if (b < 1) {
             throw usage("--batch must be >= 1, got " + b);
         }
+        Usage.range(spec, "--batch", b, 1, Usage.MAX_BATCH);
+        Usage.range(spec, "--epochs", ep, 1, 1_000_000);
+        Usage.range(spec, "--samples", samples, 10, CalculatorData.MAX_SAMPLES);
+        Usage.range(spec, "--width", width, 1, 1 << 16);
+        Usage.range(spec, "--depth", depth, 1, 1_000);
+        Usage.range(spec, "--limit", limit, 0, Integer.MAX_VALUE);
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw usage("--lr must be a positive number, got " + rate);
         }
@@ -206,6 +212,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null && !Files.isRegularFile(resume)) {
             throw new CliException("checkpoint to resume not found: " + resume);
         }
+        Usage.runDirectory(dir);
 
         if (model == ModelKind.CALCULATOR) {
             if (normalize != null) {

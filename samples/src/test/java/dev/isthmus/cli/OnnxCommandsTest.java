@@ -43,6 +43,9 @@ class OnnxCommandsTest {
             assertArrayEquals(new int[]{1, 28, 28}, m.inputShape());
             assertArrayEquals(want, m.model().forward(in).toArray());
         }
+        try (dev.isthmus.infer.Predictor p = dev.isthmus.infer.Predictor.load(st)) {
+            assertArrayEquals(want, p.predict(x, 2));
+        }
         CliRunner.Run exp = CliRunner.run("export", st.toString(), "--out", back.toString());
         assertEquals(0, exp.code(), exp.err());
         try (Layer m = OnnxImporter.read(back).model(); Tensor in = Tensor.of(x, 2, 1, 28, 28)) {

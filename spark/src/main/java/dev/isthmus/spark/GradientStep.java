@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The task of one training step (what MLlib's MultilayerPerceptronClassifier runs per partition): read the
  * broadcast weights, compute this partition's share of the global mini-batch with Isthmus, and hand back its
- * summed gradient and loss as a leaf of the {@link GradientSum}. Depends only on its inputs, so a retried
+ * summed gradient and loss as a leaf of the {@link GradientSum} (at the place {@link AggregationOrder} gives
+ * it). Depends only on its inputs, so a retried
  * task returns the same bits.
  */
 final class GradientStep implements FlatMapFunction<Iterator<PartitionBlock>, GradientSum> {
@@ -22,6 +23,7 @@ final class GradientStep implements FlatMapFunction<Iterator<PartitionBlock>, Gr
     private final Broadcast<byte[]> weights;
     private final Broadcast<int[]> order;
     private final long[] blockStarts;
+    private final int[] leafLabels;
     private final int from;
     private final int to;
     private final float scale;
@@ -29,13 +31,14 @@ final class GradientStep implements FlatMapFunction<Iterator<PartitionBlock>, Gr
     private final StepHook hook;
 
     GradientStep(String runId, String architecture, int[] inputShape, Broadcast<byte[]> weights, Broadcast<int[]> order,
-                 long[] blockStarts, int from, int to, float scale, long step, StepHook hook) {
+                 long[] blockStarts, int[] leafLabels, int from, int to, float scale, long step, StepHook hook) {
         this.runId = runId;
         this.architecture = architecture;
         this.inputShape = inputShape;
         this.weights = weights;
         this.order = order;
         this.blockStarts = blockStarts;
+        this.leafLabels = leafLabels;
         this.from = from;
         this.to = to;
         this.scale = scale;
@@ -57,6 +60,6 @@ final class GradientStep implements FlatMapFunction<Iterator<PartitionBlock>, Gr
             throw e;
         }
         ExecutorCache.release(runId, worker);
-        return List.of(new GradientSum(blockStarts.length).add(block.partition, leaf)).iterator();
+        return List.of(new GradientSum(blockStarts.length).add(leafLabels[block.partition], leaf)).iterator();
     }
 }

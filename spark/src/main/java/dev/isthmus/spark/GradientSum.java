@@ -64,6 +64,11 @@ final class GradientSum implements Serializable {
         return n;
     }
 
+    /** Partial sums held, waiting for their siblings (what this object carries when serialized). */
+    int pendingCount() {
+        return pending.size();
+    }
+
     private int rootLevel() {
         int level = 0;
         while ((1L << level) < partitions) {

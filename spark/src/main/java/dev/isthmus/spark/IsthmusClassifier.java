@@ -195,7 +195,8 @@ public final class IsthmusClassifier {
         byte[] image = SafeTensors.toBytes(model.stateDict(), Map.of());
         Broadcast<byte[]> weights = sc.broadcast(image);
         int partitions = starts.length;
-        GradientStep task = new GradientStep(runId, architecture, inputShape, weights, order, starts, from, to,
+        GradientStep task = new GradientStep(runId, architecture, inputShape, weights, order, starts,
+                AggregationOrder.leafLabels(partitions, depth), from, to,
                 (float) (1.0 / (to - from)), step, hook);
         GradientSum.Node sum;
         try {

@@ -40,34 +40,33 @@ class BatchScoringTest {
     static void start() throws IOException {
         spark = LocalSpark.session("local[2]", "BatchScoringTest");
         digits = Digits.read(Digits.locate(System.getProperty("isthmus.digits")), 728);
+        trained = IsthmusClassifier.of(CourseModels.lenet5(10, 5), Digits.SHAPE, 10).modelName("lenet5")
+                .batchSize(64).epochs(1).seed(3).fit(digits.slice(600, 728).toDataFrame(spark, 2));
     }
 
     @AfterAll
     static void stop() {
+        trained.close();
         spark.stop();
     }
 
-    /** LeNet-5 after one Spark epoch over 128 digits (two steps): trained, not just initialised. */
-    static IsthmusClassificationModel trained() {
-        return IsthmusClassifier.of(CourseModels.lenet5(10, 5), Digits.SHAPE, 10).modelName("lenet5")
-                .batchSize(64).epochs(1).seed(3).fit(digits.slice(600, 728).toDataFrame(spark, 2));
-    }
+    /** LeNet-5 after one Spark epoch over 128 digits (two steps): trained, not just initialised; shared by the tests. */
+    static IsthmusClassificationModel trained;
 
     @Test
     void modelFileCarriesTheCliMetadataAndTheWeights() throws IOException {
         Path file = dir.resolve("lenet5.safetensors");
-        try (IsthmusClassificationModel m = trained()) {
-            m.save(file);
-            Map<String, String> meta = SafeTensors.readHeader(file).metadata();
-            assertEquals("pt", meta.get("format"));
-            assertEquals("lenet5", meta.get("isthmus.model"));
-            assertEquals("classification", meta.get("isthmus.task"));
-            assertEquals("[1,28,28]", meta.get(ModelSpec.INPUT_SHAPE_KEY));
-            assertEquals(ModelSpec.toJson(m.model()), meta.get(ModelSpec.METADATA_KEY));
-            try (Layer back = ModelSpec.fromJson(meta.get(ModelSpec.METADATA_KEY))) {
-                SafeTensors.loadInto(file, back.stateDict());
-                assertArrayEquals(m.model().parameters().data().toArray(), back.parameters().data().toArray(), 0f);
-            }
+        IsthmusClassificationModel m = trained;
+        m.save(file);
+        Map<String, String> meta = SafeTensors.readHeader(file).metadata();
+        assertEquals("pt", meta.get("format"));
+        assertEquals("lenet5", meta.get("isthmus.model"));
+        assertEquals("classification", meta.get("isthmus.task"));
+        assertEquals("[1,28,28]", meta.get(ModelSpec.INPUT_SHAPE_KEY));
+        assertEquals(ModelSpec.toJson(m.model()), meta.get(ModelSpec.METADATA_KEY));
+        try (Layer back = ModelSpec.fromJson(meta.get(ModelSpec.METADATA_KEY))) {
+            SafeTensors.loadInto(file, back.stateDict());
+            assertArrayEquals(m.model().parameters().data().toArray(), back.parameters().data().toArray(), 0f);
         }
     }
 
@@ -75,9 +74,7 @@ class BatchScoringTest {
     void scoresBitIdenticalToTheSingleMachineModelWithOneModelPerJvm() throws IOException {
         Path file = dir.resolve("scored.safetensors");
         Digits test = digits.slice(0, 600);
-        try (IsthmusClassificationModel m = trained()) {
-            m.save(file);
-        }
+        trained.save(file);
         // The single-machine answers from a Predictor on the same file: batches as Spark forms them (each of the
         // 3 partitions of 200 digits is one batch) must give the same bits; one digit at a time, the GEMM
         // kernels may round the last bit differently, so those agree on the class and to 1e-6.

@@ -70,9 +70,18 @@ public final class Soak {
         Soak s = new Soak();
         s.header(steps, sets, forgotten);
         Path tmp = Files.createTempDirectory("isthmus-soak");
-        s.training(steps, tmp.resolve("mlp.safetensors"));
-        s.sets(sets, tmp.resolve("lenet5.safetensors"));
-        s.forgotten(forgotten);
+        try {
+            s.training(steps, tmp.resolve("mlp.safetensors"));
+            s.sets(sets, tmp.resolve("lenet5.safetensors"));
+            s.forgotten(forgotten);
+        } finally {
+            try (var files = Files.list(tmp)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(tmp);
+        }
         s.line("\nLoad average at the end: " + loadAverage() + ". Verdict: " + (s.failed ? "**FAILED**" : "every criterion met") + ".");
         System.out.print(s.out);
         if (save != null) {
@@ -242,6 +251,9 @@ public final class Soak {
 
     private void line(String s) {
         out.append(s).append('\n');
+        if (s.startsWith("## ")) {
+            System.err.println("soak: " + s.substring(3, Math.min(s.length(), 90)) + "...");
+        }
     }
 
     private static String loadAverage() {

@@ -168,9 +168,16 @@ public final class Comparison {
         }
         if (!refused.isEmpty()) {
             sb.append("\nRefused (measured with different settings):\n\n");
-            for (Refusal f : refused) {
-                sb.append("- ").append(f.id()).append(": ").append(f.reason()).append('\n');
-            }
+            Map<String, List<String>> byReason = new LinkedHashMap<>();
+            refused.forEach(f -> byReason.computeIfAbsent(f.reason(), k -> new ArrayList<>()).add(f.id()));
+            byReason.forEach((reason, ids) -> {
+                if (ids.size() <= 3) {
+                    ids.forEach(id -> sb.append("- ").append(id).append(": ").append(reason).append('\n'));
+                } else {
+                    sb.append("- ").append(ids.size()).append(" rows (").append(ids.getFirst()).append(", ").append(ids.get(1))
+                            .append(" ... ").append(ids.getLast()).append("): ").append(reason).append('\n');
+                }
+            });
         }
         return sb.toString();
     }

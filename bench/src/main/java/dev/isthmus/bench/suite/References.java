@@ -42,6 +42,7 @@ public final class References {
                     files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).forEach(names::add);
                 }
             } else if (dir.openConnection() instanceof JarURLConnection jar) {
+                jar.setUseCaches(false); // a JarFile of our own, so closing it leaves the shared cached one alone
                 try (JarFile f = jar.getJarFile()) {
                     for (Enumeration<JarEntry> e = f.entries(); e.hasMoreElements(); ) {
                         String n = e.nextElement().getName();

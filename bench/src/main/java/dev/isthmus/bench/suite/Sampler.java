@@ -103,16 +103,22 @@ public final class Sampler {
 
     /**
      * Single-operation latencies: warm-up as for {@link #measure}, then one operation per sample for the whole
-     * measuring budget (at least {@code minSamples}, at most {@code maxSamples}), so p99 has enough samples.
+     * measuring budget, and on until {@code minSamples} (so p99 has enough samples) but never past four budgets
+     * (a slow model on a loaded machine), at most {@code maxSamples}.
      */
     public Result latencies(Probe probe, int minSamples, int maxSamples) {
         long start = System.nanoTime();
         warmUp(probe, start);
         long mStart = System.nanoTime();
         long end = mStart + (long) (budget.measure() * 1e9);
+        long hardEnd = mStart + (long) (4 * budget.measure() * 1e9);
         double[] s = new double[maxSamples];
         int n = 0;
-        while (n < maxSamples && (n < minSamples || System.nanoTime() < end)) {
+        while (n < maxSamples) {
+            long now = System.nanoTime();
+            if (n >= 3 && (now >= hardEnd || (now >= end && n >= minSamples))) {
+                break;
+            }
             s[n++] = probe.secondsPerOp(1);
         }
         double[] got = Arrays.copyOf(s, n);
