@@ -270,7 +270,7 @@ public final class SafeTensors {
 
     /** The bytes {@link #save} would write, in memory (for sending weights rather than storing them). */
     public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        byte[] header = encodeHeader(tensors, metadata);
+        byte[] header = SafeTensorsWriter.encodeHeader(tensors, metadata);
         long size = header.length;
         for (Tensor t : tensors.values()) {
             size = Math.addExact(size, Math.multiplyExact(t.size(), (long) Float.BYTES));
@@ -279,10 +279,10 @@ public final class SafeTensors {
             throw new IllegalArgumentException("a safetensors image of " + size + " bytes does not fit a Java array; save a file");
         }
         // Written straight into an array of the final size: no growing buffer, no copy at the end.
-        ByteBuffer image = ByteBuffer.allocate((int) size);
-        WritableByteChannel into = new WritableByteChannel() {
+        java.nio.ByteBuffer image = java.nio.ByteBuffer.allocate((int) size);
+        java.nio.channels.WritableByteChannel into = new java.nio.channels.WritableByteChannel() {
             @Override
-            public int write(ByteBuffer src) {
+            public int write(java.nio.ByteBuffer src) {
                 int n = src.remaining();
                 image.put(src);
                 return n;
@@ -298,7 +298,7 @@ public final class SafeTensors {
             }
         };
         try {
-            writeEncoded(into, header, tensors);
+            SafeTensorsWriter.writeEncoded(into, header, tensors);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
         }
