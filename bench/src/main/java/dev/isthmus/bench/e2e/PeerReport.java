@@ -147,7 +147,10 @@ public final class PeerReport {
         if (Double.isNaN(v)) {
             return "–";
         }
-        return unit.equals("images/s") ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.3f", v);
+        if (unit.equals("images/s")) {
+            return String.format(Locale.ROOT, v < 100 ? "%.2f" : "%,.0f", v);
+        }
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 
     /** {@code 1.23x [1.10-1.31]}: the median of per-round ratios and their range. */

@@ -66,6 +66,7 @@ class PeerReportTest {
     @Test
     void figuresAreFormattedByUnit() {
         assertEquals("12,345", PeerReport.format(12345.4, "images/s"));
+        assertEquals("6.08", PeerReport.format(6.077, "images/s"), "AlexNet's few images/s keep their digits");
         assertEquals("0.050", PeerReport.format(0.05, "ms"));
         assertEquals("–", PeerReport.format(Double.NaN, "s"));
         assertEquals("–", PeerReport.ratioCell(new double[0]));
