@@ -2,7 +2,6 @@ package dev.isthmus.kernel;
 
 import dev.isthmus.bindings.cblas.cblas_h;
 import dev.isthmus.natives.OpenBlas;
-import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadBudget;
 
 import java.lang.foreign.FunctionDescriptor;

@@ -1,6 +1,5 @@
 package dev.isthmus.kernel;
 
-import dev.isthmus.runtime.Engine;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;

@@ -7,7 +7,7 @@ import dev.isthmus.kernel.conv.DirectPass;
 import dev.isthmus.kernel.conv.Im2colBatched;
 import dev.isthmus.kernel.conv.Im2colPerImage;
 import dev.isthmus.kernel.conv.ReferenceConv;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.tensor.TensorBuffer;

@@ -3,7 +3,7 @@ package dev.isthmus.nn;
 import dev.isthmus.kernel.Activations;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.RowOps;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.tensor.TensorBuffer;

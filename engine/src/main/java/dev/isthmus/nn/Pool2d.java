@@ -2,7 +2,7 @@ package dev.isthmus.nn;
 
 import dev.isthmus.kernel.Window;
 import dev.isthmus.kernel.pool.PoolPhases;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.runtime.ThreadPool;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.tensor.TensorBuffer;

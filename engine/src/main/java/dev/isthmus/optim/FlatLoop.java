@@ -1,6 +1,6 @@
 package dev.isthmus.optim;
 
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.runtime.ThreadPool;
 
 /**

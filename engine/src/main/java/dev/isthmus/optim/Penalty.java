@@ -1,7 +1,7 @@
 package dev.isthmus.optim;
 
 import dev.isthmus.nn.Parameters;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;

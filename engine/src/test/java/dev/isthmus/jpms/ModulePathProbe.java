@@ -8,7 +8,7 @@ import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
 import dev.isthmus.optim.Adam;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 

@@ -1,6 +1,5 @@
 package dev.isthmus.kernel;
 
-import dev.isthmus.runtime.Engine;
 import dev.isthmus.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

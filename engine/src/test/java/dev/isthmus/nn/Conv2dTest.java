@@ -1,7 +1,7 @@
 package dev.isthmus.nn;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import dev.isthmus.testing.EngineScope;

@@ -1,7 +1,7 @@
 package dev.isthmus.nn;
 
 import dev.isthmus.loss.CrossEntropyLoss;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 

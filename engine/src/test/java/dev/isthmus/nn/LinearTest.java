@@ -47,9 +47,9 @@ class LinearTest {
     void aWideLayerAtSmallBatchRunsTheSkinnyKernelAndMatchesADoubleReference() {
         int in = 1800, out = 600, batch = 3;
         // routed when OpenBLAS is the backend and the Vector API is in use (the self-check can say no on a starved machine)
-        if (dev.isthmus.runtime.Engine.get().openBlas().isPresent() && dev.isthmus.runtime.Engine.get().useVectors()) {
-            assertEquals("skinny", dev.isthmus.runtime.Engine.get().gemmFor(false, true, batch, out, in), "forward route");
-            assertEquals("skinny", dev.isthmus.runtime.Engine.get().gemmFor(false, false, batch, in, out), "dX route");
+        if (dev.isthmus.kernel.Engine.get().openBlas().isPresent() && dev.isthmus.kernel.Engine.get().useVectors()) {
+            assertEquals("skinny", dev.isthmus.kernel.Engine.get().gemmFor(false, true, batch, out, in), "forward route");
+            assertEquals("skinny", dev.isthmus.kernel.Engine.get().gemmFor(false, false, batch, in, out), "dX route");
         }
         try (Linear lin = new Linear(in, out); Tensor x = Tensor.randn(new Rng(2), batch, in);
              Tensor g = Tensor.randn(new Rng(3), batch, out)) {

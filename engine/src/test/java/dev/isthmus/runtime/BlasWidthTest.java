@@ -1,5 +1,7 @@
 package dev.isthmus.runtime;
 
+import dev.isthmus.kernel.Engine;
+
 import dev.isthmus.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

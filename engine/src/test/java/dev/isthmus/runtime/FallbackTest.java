@@ -1,5 +1,7 @@
 package dev.isthmus.runtime;
 
+import dev.isthmus.kernel.Engine;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.isthmus.runtime;
 
+import dev.isthmus.kernel.Engine;
+
 import dev.isthmus.loss.CrossEntropyLoss;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.Sequential;

@@ -1,6 +1,6 @@
 package dev.isthmus.testing;
 
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 
 import java.util.function.Supplier;
 

@@ -7,7 +7,7 @@ import dev.isthmus.bench.suite.References;
 import dev.isthmus.bench.suite.Row;
 import dev.isthmus.bench.suite.SuiteOptions;
 import dev.isthmus.bench.suite.SuiteResult;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

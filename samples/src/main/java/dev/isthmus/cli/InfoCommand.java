@@ -1,7 +1,7 @@
 package dev.isthmus.cli;
 
 import dev.isthmus.kernel.Gemm;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import picocli.CommandLine.Command;

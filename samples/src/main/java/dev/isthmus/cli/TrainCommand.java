@@ -13,7 +13,7 @@ import dev.isthmus.optim.CosineAnnealingLR;
 import dev.isthmus.optim.AdamW;
 import dev.isthmus.optim.Optimizer;
 import dev.isthmus.optim.SGD;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.train.ConsoleProgress;
 import dev.isthmus.train.EarlyStopping;
 import dev.isthmus.train.EpochRecord;

@@ -3,7 +3,7 @@ package dev.isthmus.bench.e2e;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.natives.OpenBlasInfo;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,7 +3,7 @@ package dev.isthmus.bench.e2e;
 import dev.isthmus.infer.Predictor;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.Sequential;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 
 import java.io.IOException;

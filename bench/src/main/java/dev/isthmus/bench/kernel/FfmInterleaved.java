@@ -2,7 +2,7 @@ package dev.isthmus.bench.kernel;
 
 import dev.isthmus.bindings.cblas.cblas_h;
 import dev.isthmus.kernel.Gemm;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 
 import java.lang.foreign.Arena;

@@ -1,7 +1,7 @@
 package dev.isthmus.bench.kernel;
 
 import dev.isthmus.kernel.Gemm;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

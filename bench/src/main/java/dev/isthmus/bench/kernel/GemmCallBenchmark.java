@@ -2,7 +2,7 @@ package dev.isthmus.bench.kernel;
 
 import dev.isthmus.bindings.cblas.cblas_h;
 import dev.isthmus.kernel.GemmChecks;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -3,7 +3,7 @@ package dev.isthmus.bench.kernel;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.OpenBlasGemm;
 import dev.isthmus.kernel.SkinnyGemm;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 

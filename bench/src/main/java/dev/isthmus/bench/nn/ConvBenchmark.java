@@ -1,7 +1,7 @@
 package dev.isthmus.bench.nn;
 
 import dev.isthmus.nn.Conv2d;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -4,7 +4,7 @@ import dev.isthmus.nn.AvgPool2d;
 import dev.isthmus.nn.MaxPool2d;
 import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.Upsample;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;

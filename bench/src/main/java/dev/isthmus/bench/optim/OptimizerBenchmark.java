@@ -6,7 +6,7 @@ import dev.isthmus.optim.Adam;
 import dev.isthmus.optim.AdamW;
 import dev.isthmus.optim.Optimizer;
 import dev.isthmus.optim.SGD;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Tensor;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -7,7 +7,7 @@ import dev.isthmus.nn.MaxPool2d;
 import dev.isthmus.nn.Parameter;
 import dev.isthmus.nn.Parameters;
 import dev.isthmus.optim.Adam;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 

@@ -2,7 +2,7 @@ package dev.isthmus.bench.suite;
 
 import dev.isthmus.bench.report.CpuPeak;
 import dev.isthmus.natives.OpenBlasInfo;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.runtime.VectorSupport;
 
 import java.lang.management.CompilationMXBean;

@@ -1,7 +1,7 @@
 package dev.isthmus.bench.suite;
 
 import dev.isthmus.bench.e2e.Workload;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 
 import java.util.ArrayList;
 import java.util.List;

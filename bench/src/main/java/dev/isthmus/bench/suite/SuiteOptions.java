@@ -1,6 +1,6 @@
 package dev.isthmus.bench.suite;
 
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 
 import java.util.ArrayList;
 import java.util.List;

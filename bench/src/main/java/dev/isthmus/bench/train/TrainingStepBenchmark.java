@@ -1,7 +1,7 @@
 package dev.isthmus.bench.train;
 
 import dev.isthmus.bench.e2e.Workload;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,7 +1,7 @@
 package dev.isthmus.kernel.conv;
 
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.kernel.PlaneOps;
-import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 
 import java.lang.foreign.MemorySegment;

@@ -1,9 +1,9 @@
 package dev.isthmus.kernel.conv;
 
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.kernel.Gemm;
 import dev.isthmus.kernel.PlaneOps;
 import dev.isthmus.kernel.Window;
-import dev.isthmus.runtime.Engine;
 import dev.isthmus.runtime.ThreadPool;
 
 import java.lang.foreign.MemorySegment;

@@ -1,8 +1,8 @@
 package dev.isthmus.kernel.pool;
 
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.kernel.Runs;
 import dev.isthmus.kernel.Window;
-import dev.isthmus.runtime.Engine;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;

@@ -1,7 +1,7 @@
 package dev.isthmus.kernel.pool;
 
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.kernel.Runs;
-import dev.isthmus.runtime.Engine;
 import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;

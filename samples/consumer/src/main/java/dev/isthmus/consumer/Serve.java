@@ -4,7 +4,7 @@ import dev.isthmus.io.SafeTensors;
 import dev.isthmus.models.CourseModels;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 
 import java.io.IOException;

@@ -5,7 +5,7 @@ import dev.isthmus.models.CourseModels;
 import dev.isthmus.natives.BlasSource;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
-import dev.isthmus.runtime.Engine;
+import dev.isthmus.kernel.Engine;
 import dev.isthmus.tensor.Rng;
 import dev.isthmus.tensor.Tensor;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,7 @@
-package dev.isthmus.runtime;
+package dev.isthmus.kernel;
 
-import dev.isthmus.kernel.Gemm;
-import dev.isthmus.kernel.OpenBlasGemm;
-import dev.isthmus.kernel.SkinnyGemm;
-import dev.isthmus.kernel.VectorGemm;
+import dev.isthmus.runtime.VectorSupport;
+import dev.isthmus.runtime.ThreadBudget;
 import dev.isthmus.natives.OpenBlas;
 import dev.isthmus.natives.OpenBlasInfo;
 
@@ -11,7 +9,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The process-wide runtime: which GEMM backend runs, the thread budget, and the Vector API self-check.
+ * The process-wide choice of kernels: which GEMM backend runs and whether the Vector API paths are taken,
+ * over runtime's thread budget and self-check. It lives with the kernels, which ask it; {@code runtime}
+ * below it knows nothing of them (no import circle).
  *
  * <p>Configured from system properties (or environment variables) on first use:
  * <ul>
@@ -208,7 +208,8 @@ public final class Engine {
         return v != null && (v.equalsIgnoreCase("true") || v.equals("1"));
     }
 
-    static int defaultThreads() {
+    /** The thread budget the properties ask for: {@code isthmus.threads}, else the available processors. */
+    public static int defaultThreads() {
         String v = System.getProperty("isthmus.threads", System.getenv("ISTHMUS_THREADS"));
         if (v == null || v.isBlank()) {
             return Runtime.getRuntime().availableProcessors();
