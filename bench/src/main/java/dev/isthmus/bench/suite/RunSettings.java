@@ -6,7 +6,9 @@ import java.util.TreeMap;
 
 /**
  * How a run was made: quick or full, the thread counts, the JVM's flags, the GEMM backend and the
- * stability rule. Two rows are comparable only if these (as {@link #comparable()} lists them) agree.
+ * stability rule. Two rows are comparable only if these (as {@link #comparable()} lists them) agree. JVM flags
+ * that only grant access or silence a warning ({@link #NEUTRAL_FLAGS}) cannot change a figure and are left out
+ * of the comparison, so a launcher that adds one does not make every earlier result incomparable.
  *
  * @param mode          {@code quick} or {@code full}
  * @param threadCounts  the thread counts measured, e.g. [1, 2]
@@ -24,6 +26,10 @@ public record RunSettings(String mode, List<Integer> threadCounts, List<String> 
         jvmFlags = List.copyOf(jvmFlags);
     }
 
+    /** Prefixes of flags that grant module access or silence a warning: recorded, but never a reason to refuse. */
+    public static final List<String> NEUTRAL_FLAGS = List.of("--sun-misc-unsafe-memory-access=",
+            "--enable-native-access=", "--illegal-native-access=", "-Xlog:", "--add-opens=", "--add-exports=");
+
     public boolean quick() {
         return "quick".equals(mode);
     }
@@ -32,7 +38,8 @@ public record RunSettings(String mode, List<Integer> threadCounts, List<String> 
     public Map<String, String> comparable() {
         Map<String, String> m = new TreeMap<>();
         m.put("mode", mode);
-        m.put("jvm_flags", String.join(" ", jvmFlags));
+        m.put("jvm_flags", String.join(" ", jvmFlags.stream()
+                .filter(f -> NEUTRAL_FLAGS.stream().noneMatch(f::startsWith)).toList()));
         m.put("backend", backend);
         return m;
     }

@@ -62,6 +62,20 @@ class ComparisonTest {
     }
 
     @Test
+    void flagsThatOnlySilenceAWarningDoNotRefuse() {
+        SuiteResult a = Recorded.quick();
+        List<String> more = new java.util.ArrayList<>(a.settings().jvmFlags());
+        more.add("--sun-misc-unsafe-memory-access=allow");
+        SuiteResult b = Recorded.withSettings(a, with(a.settings(), "quick", more, "openblas"));
+        Comparison c = new Comparison(List.of("a", "b"), List.of(a, b), Set.of());
+        assertTrue(c.refused().isEmpty(), c.toMarkdown());
+        more.add("-XX:TieredStopAtLevel=1");
+        SuiteResult d = Recorded.withSettings(a, with(a.settings(), "quick", more, "openblas"));
+        String reason = new Comparison(List.of("a", "d"), List.of(a, d), Set.of()).refused().getFirst().reason();
+        assertTrue(reason.contains("-XX:TieredStopAtLevel=1") && !reason.contains("unsafe"), reason);
+    }
+
+    @Test
     void aDifferentBatchRefusesOnlyThatRow() {
         SuiteResult a = Recorded.quick();
         String id = "model/lenet5/train/t2";
