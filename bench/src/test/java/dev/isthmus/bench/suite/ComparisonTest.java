@@ -2,6 +2,7 @@ package dev.isthmus.bench.suite;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -64,7 +65,7 @@ class ComparisonTest {
     @Test
     void flagsThatOnlySilenceAWarningDoNotRefuse() {
         SuiteResult a = Recorded.quick();
-        List<String> more = new java.util.ArrayList<>(a.settings().jvmFlags());
+        List<String> more = new ArrayList<>(a.settings().jvmFlags());
         more.add("--sun-misc-unsafe-memory-access=allow");
         SuiteResult b = Recorded.withSettings(a, with(a.settings(), "quick", more, "openblas"));
         Comparison c = new Comparison(List.of("a", "b"), List.of(a, b), Set.of());
