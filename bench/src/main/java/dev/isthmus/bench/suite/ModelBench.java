@@ -18,7 +18,7 @@ import java.util.Locale;
  *   <li>offline: the best inference throughput over several batch sizes on all threads.</li>
  * </ul>
  * A quick run leaves out AlexNet training (one step takes seconds, so a minute cannot give it a stable median)
- * and says so in the row.
+ * and AlexNet's offline batch sweep, and says so in those rows.
  */
 final class ModelBench {
 
@@ -117,8 +117,14 @@ final class ModelBench {
 
     private void offline(Spec s, int t) {
         List<Row> tried = new ArrayList<>();
-        tried.add(infer(s, t, s.offlineBatches()[0], "infer_b" + s.offlineBatches()[0]));
-        tried.add(infer(s, t, s.offlineBatches()[1], "infer_b" + s.offlineBatches()[1]));
+        for (int b : s.offlineBatches()) {
+            if (quick && s.model() == Workload.Model.ALEXNET) {
+                recorder.skipped("model", s.name() + "/infer_b" + b, t, b, "images/s", true, "not in --quick: AlexNet's "
+                        + "batch sweep takes ~10 s; the offline row picks from batch " + s.inferBatch() + " alone");
+            } else {
+                tried.add(infer(s, t, b, "infer_b" + b));
+            }
+        }
         recorder.starting("model " + s.name() + " offline best on " + t + " threads");
         recorder.rows().stream().filter(r -> r.id().equals(Row.id("model", s.name() + "/infer", t))).findFirst()
                 .ifPresent(tried::add);

@@ -79,6 +79,6 @@ public record SuiteOptions(boolean quick, int maxThreads, List<String> sections,
 
     /** The time budget of one row in this mode. */
     public Sampler.Budget budget() {
-        return quick ? new Sampler.Budget(0.3, 5, 1.2, 0.03) : new Sampler.Budget(1.5, 10, 8, 0.1);
+        return quick ? new Sampler.Budget(0.2, 2.5, 0.9, 0.03) : new Sampler.Budget(1.5, 10, 8, 0.1);
     }
 }
