@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.isthmus.io.SafeTensors;
 import dev.isthmus.nn.Layer;
 import dev.isthmus.nn.Linear;
+import dev.isthmus.nn.ModelLoader;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.nn.Sequential;
 
@@ -37,6 +38,12 @@ final class ModelFiles {
                 Map<String, String> meta = SafeTensors.readHeader(file).metadata();
                 String arch = meta.get(ModelSpec.METADATA_KEY);
                 String shape = meta.get(ModelSpec.INPUT_SHAPE_KEY);
+                if ((arch == null || shape == null) && ModelLoader.isCheckpoint(meta)) {
+                    throw new IllegalArgumentException(file + " is a training checkpoint written without the model's "
+                            + "architecture: load it with Predictor.load(file, ModelSpec.of(model, inputShape)), or train "
+                            + "with Trainer.builder(...).architecture(metadata with " + ModelSpec.METADATA_KEY + " and "
+                            + ModelSpec.INPUT_SHAPE_KEY + ") so its checkpoints load alone");
+                }
                 if (arch == null || shape == null) {
                     throw new IllegalArgumentException(file + " has no Isthmus architecture metadata ("
                             + ModelSpec.METADATA_KEY + ", " + ModelSpec.INPUT_SHAPE_KEY
@@ -71,7 +78,8 @@ final class ModelFiles {
         Layer model = spec.build();
         try {
             int[] shape = spec.inputShape() != null ? spec.inputShape() : inferInputShape(model);
-            SafeTensors.loadInto(weights, model.stateDict(), true);
+            // StrictWeights has matched every parameter; a checkpoint's optimizer tensors stay unread
+            SafeTensors.loadInto(weights, model.stateDict(), !ModelLoader.isCheckpoint(meta));
             return new LoadedModel(model, shape, meta);
         } catch (IOException | RuntimeException | Error e) {
             model.close();

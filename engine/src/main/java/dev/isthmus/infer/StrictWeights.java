@@ -1,6 +1,7 @@
 package dev.isthmus.infer;
 
 import dev.isthmus.io.SafeTensors;
+import dev.isthmus.nn.ModelLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.Map;
  * The strict match of a weights file against a model's parameters, with a one-line error that names the
  * first mismatching key and both shapes: a parameter missing from the file (with the file's first tensor
  * that the model does not use, usually its counterpart under another name), a tensor the model does not
- * have, or a shape that differs.
+ * have, or a shape that differs. A training checkpoint's optimizer state and best weights are not weights of
+ * the model and are left out.
  */
 final class StrictWeights {
     private StrictWeights() {
@@ -20,8 +22,11 @@ final class StrictWeights {
 
     static void check(Path file, Map<String, int[]> params) throws IOException {
         Map<String, int[]> fileShapes = new LinkedHashMap<>();
-        for (SafeTensors.Entry e : SafeTensors.readHeader(file).entries()) {
-            fileShapes.put(e.name(), e.shape());
+        SafeTensors.Header header = SafeTensors.readHeader(file);
+        for (SafeTensors.Entry e : header.entries()) {
+            if (!ModelLoader.trainingOnly(header.metadata(), e.name())) {
+                fileShapes.put(e.name(), e.shape());
+            }
         }
         for (Map.Entry<String, int[]> p : params.entrySet()) {
             int[] f = fileShapes.get(p.getKey());

@@ -58,6 +58,16 @@ public final class ModelLoader {
     private ModelLoader() {
     }
 
+    /** True if {@code meta} marks a training checkpoint (written by {@code dev.isthmus.train.Checkpoint}). */
+    public static boolean isCheckpoint(Map<String, String> meta) {
+        return "1".equals(meta.get(CHECKPOINT_KEY));
+    }
+
+    /** True for a tensor that only resuming needs (optimizer state, best weights) in a training checkpoint. */
+    public static boolean trainingOnly(Map<String, String> meta, String name) {
+        return isCheckpoint(meta) && (name.startsWith(OPTIMIZER_PREFIX) || name.equals(BEST_WEIGHTS));
+    }
+
     /** A self-describing file ({@link ModelSpec#METADATA_KEY} and {@link ModelSpec#INPUT_SHAPE_KEY} in its metadata), strictly. */
     public static Loaded load(Path file) throws IOException {
         return load(file, false);
@@ -115,7 +125,6 @@ public final class ModelLoader {
         for (SafeTensors.Entry e : h.entries()) {
             byName.put(e.name(), e);
         }
-        boolean checkpoint = "1".equals(h.metadata().get(CHECKPOINT_KEY));
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
         for (Map.Entry<String, int[]> p : shapes.entrySet()) {
@@ -129,7 +138,7 @@ public final class ModelLoader {
         }
         List<String> unexpected = new ArrayList<>();
         for (String name : byName.keySet()) {
-            if (!(checkpoint && (name.startsWith(OPTIMIZER_PREFIX) || name.equals(BEST_WEIGHTS)))) {
+            if (!trainingOnly(h.metadata(), name)) {
                 unexpected.add(name);
             }
         }
