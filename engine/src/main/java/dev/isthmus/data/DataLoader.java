@@ -1,6 +1,9 @@
 package dev.isthmus.data;
 
+import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Rng;
+
+import java.lang.ref.Cleaner;
 
 import java.util.Arrays;
 import java.util.Iterator;
@@ -58,6 +61,9 @@ public final class DataLoader implements AutoCloseable {
     private final BatchSlots slots;
     /** The loader thread's side; null when batches are filled on the consumer's thread (prefetch 0). */
     private final Prefetcher prefetcher;
+    // Stops the loader thread if the loader is dropped unclosed; the thread holds only the prefetcher and the
+    // slots, so the loader can become unreachable, and the slots' arena then frees (and reports) the buffers.
+    private final Cleaner.Cleanable stopThread;
     private final EpochIterator iterator = new EpochIterator();
 
     // Consumer-side state.
@@ -89,6 +95,7 @@ public final class DataLoader implements AutoCloseable {
         this.slots = new BatchSlots(dataset, batchSize, numBatches, tailSize, b.transforms, order,
                 prefetch == 0 ? 1 : prefetch + 1);
         this.prefetcher = prefetch == 0 ? null : new Prefetcher(slots, numBatches);
+        this.stopThread = prefetcher == null ? null : NativeMemory.whenUnreachable(this, prefetcher::close);
     }
 
     /** A builder for a loader over {@code dataset}. */
@@ -276,8 +283,8 @@ public final class DataLoader implements AutoCloseable {
             return;
         }
         closed = true;
-        if (prefetcher != null) {
-            prefetcher.close();
+        if (stopThread != null) {
+            stopThread.clean();
         }
         slots.close();
     }

@@ -51,6 +51,15 @@ public final class NativeMemory {
         return new Tracked(kind, shape);
     }
 
+    /**
+     * Runs {@code action} when {@code owner} becomes unreachable, or when the returned handle is cleaned (once),
+     * on the thread that frees unclosed arenas: for owners of more than memory, such as a loader thread.
+     * {@code action} must not refer to {@code owner}, or it never becomes unreachable.
+     */
+    public static Cleaner.Cleanable whenUnreachable(Object owner, Runnable action) {
+        return CLEANER.register(owner, action);
+    }
+
     /** Bytes currently allocated through {@link #arena} and not yet freed. */
     public static long liveBytes() {
         return LIVE.get();
