@@ -1,13 +1,15 @@
 package dev.isthmus.data;
 
+import dev.isthmus.tensor.NativeMemory;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A loader its owner forgot to close: once unreachable, its thread stops (a parked loader thread used to keep the
- * loader's batch buffers reachable forever; with it stopped, their arena's cleaner can free them).
+ * A loader its owner forgot to close: once unreachable, its thread stops and its batch buffers are freed (a parked
+ * loader thread used to keep them reachable forever). The test must drop the Thread objects too: a terminated
+ * Thread still holds its task, the prefetcher, and so the slots.
  */
 class DataLoaderLeakTest {
 
@@ -22,8 +24,9 @@ class DataLoaderLeakTest {
     }
 
     @Test
-    void anUnclosedLoaderStopsItsThreadWhenUnreachable() throws Exception {
+    void anUnclosedLoaderStopsItsThreadAndFreesItsBuffersWhenUnreachable() throws Exception {
         try (TensorDataset ds = TestData.classification(100, 3, 2)) {
+            long leakedBefore = NativeMemory.leakedAllocations();
             Thread[] threads = new Thread[3];
             for (int i = 0; i < threads.length; i++) {
                 threads[i] = dropUnclosed(ds);
@@ -41,6 +44,14 @@ class DataLoaderLeakTest {
             for (Thread t : threads) {
                 assertFalse(t.isAlive(), "the loader thread of an unreachable loader is still running");
             }
+            // A terminated Thread may still hold its task (the prefetcher and its slots): drop them too.
+            java.util.Arrays.fill(threads, null);
+            for (int i = 0; i < 200 && NativeMemory.leakedAllocations() < leakedBefore + 3; i++) {
+                System.gc();
+                Thread.sleep(50);
+            }
+            assertTrue(NativeMemory.leakedAllocations() >= leakedBefore + 3,
+                    "the slots of 3 unclosed loaders were not freed: " + (NativeMemory.leakedAllocations() - leakedBefore));
         }
     }
 }
