@@ -4,7 +4,6 @@ import dev.isthmus.tensor.NativeMemory;
 import dev.isthmus.tensor.Rng;
 
 import java.lang.ref.Cleaner;
-
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;

@@ -38,16 +38,14 @@ final class ModelFiles {
                 Map<String, String> meta = SafeTensors.readHeader(file).metadata();
                 String arch = meta.get(ModelSpec.METADATA_KEY);
                 String shape = meta.get(ModelSpec.INPUT_SHAPE_KEY);
-                if ((arch == null || shape == null) && ModelLoader.isCheckpoint(meta)) {
-                    throw new IllegalArgumentException(file + " is a training checkpoint written without the model's "
-                            + "architecture: load it with Predictor.load(file, ModelSpec.of(model, inputShape)), or train "
-                            + "with Trainer.builder(...).architecture(metadata with " + ModelSpec.METADATA_KEY + " and "
-                            + ModelSpec.INPUT_SHAPE_KEY + ") so its checkpoints load alone");
-                }
                 if (arch == null || shape == null) {
-                    throw new IllegalArgumentException(file + " has no Isthmus architecture metadata ("
-                            + ModelSpec.METADATA_KEY + ", " + ModelSpec.INPUT_SHAPE_KEY
-                            + "); for a PyTorch state_dict use Predictor.load(weights, ModelSpec)");
+                    throw new IllegalArgumentException(ModelLoader.isCheckpoint(meta)
+                            ? file + " is a training checkpoint written without the model's architecture: load it with "
+                            + "Predictor.load(file, ModelSpec.of(model, inputShape)), or train with Trainer.builder(...)"
+                            + ".architecture(metadata with " + ModelSpec.METADATA_KEY + " and " + ModelSpec.INPUT_SHAPE_KEY
+                            + ") so its checkpoints load alone"
+                            : file + " has no Isthmus architecture metadata (" + ModelSpec.METADATA_KEY + ", "
+                            + ModelSpec.INPUT_SHAPE_KEY + "); for a PyTorch state_dict use Predictor.load(weights, ModelSpec)");
                 }
                 return read(file, ModelSpec.parse(arch).withInputShape(parseShape(shape, file)), meta);
             }

@@ -3,6 +3,8 @@ package dev.isthmus.data;
 import dev.isthmus.tensor.NativeMemory;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,7 +47,7 @@ class DataLoaderLeakTest {
                 assertFalse(t.isAlive(), "the loader thread of an unreachable loader is still running");
             }
             // A terminated Thread may still hold its task (the prefetcher and its slots): drop them too.
-            java.util.Arrays.fill(threads, null);
+            Arrays.fill(threads, null);
             for (int i = 0; i < 200 && NativeMemory.leakedAllocations() < leakedBefore + 3; i++) {
                 System.gc();
                 Thread.sleep(50);

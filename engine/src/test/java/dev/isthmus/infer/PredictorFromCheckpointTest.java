@@ -51,7 +51,8 @@ class PredictorFromCheckpointTest {
         for (int i = 0; i < N; i++) {
             y[i] = i % 3;
         }
-        try (DataLoader train = DataLoader.builder(TensorDataset.classification(features(), y, 3)).batchSize(16).build()) {
+        try (TensorDataset data = TensorDataset.classification(features(), y, 3);
+             DataLoader train = DataLoader.builder(data).batchSize(16).build()) {
             Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-2)).epochs(2)
                     .checkpoint(ckpt).architecture(architecture).build().fit(train, null);
         }
@@ -60,7 +61,9 @@ class PredictorFromCheckpointTest {
     }
 
     private static float[] predictions(Predictor p) {
-        return p.predict(features().toArray(), N);
+        try (Tensor x = features()) {
+            return p.predict(x.toArray(), N);
+        }
     }
 
     @Test
