@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * A layer or a network of layers (PyTorch's {@code nn.Module}; named {@code Layer} so that it does not clash
@@ -26,6 +27,12 @@ import java.util.Map;
  * <p>Outputs and input gradients are buffers of the state, reused from step to step (valid until the next
  * call of the same method with that state); a caller must not close them. Parameter names and layouts
  * follow PyTorch, so {@link #stateDict()} maps 1:1 onto a PyTorch {@code state_dict}.
+ *
+ * <p>Non-learnable state that belongs to the model, not to one call (a running mean, say), is a
+ * <em>buffer</em>: {@link #registerBuffer} makes it, as PyTorch's {@code register_buffer}. Buffers are in
+ * {@link #stateDict()} beside the parameters under the same naming, so they are saved and loaded with the
+ * weights, written into and restored from checkpoints, and kept with early stopping's best weights. Only a
+ * training pass ({@code keep} and {@link #isTraining()}) may change a buffer; an inference pass reads it.
  */
 public abstract class Layer implements AutoCloseable {
     private boolean training = true;
@@ -33,6 +40,7 @@ public abstract class Layer implements AutoCloseable {
     private Parameters store;
     private LayerState own;
     private final CallGuard guard = new CallGuard();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
     /**
      * Computes the output for {@code input} in the layer's own state, keeping what {@link #backward(Tensor)}
@@ -131,18 +139,10 @@ public abstract class Layer implements AutoCloseable {
     /** Every parameter under this module by state_dict name ({@code 0.weight}, {@code 3.bias}, ...). */
     public final Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        collect("", out);
+        walk("", out::put, (k, t) -> { });
         return out;
     }
 
-    private void collect(String prefix, Map<String, Parameter> out) {
-        for (Parameter p : localParameters()) {
-            out.put(prefix + p.name(), p);
-        }
-        for (Map.Entry<String, Layer> e : children().entrySet()) {
-            e.getValue().collect(prefix + e.getKey() + ".", out);
-        }
-    }
 
     /**
      * The parameters of this module in one flat value buffer and one flat gradient buffer, gathered on
@@ -155,9 +155,54 @@ public abstract class Layer implements AutoCloseable {
         return store;
     }
 
-    /** Parameter values by state_dict name (views: writing them changes the model). */
+    /**
+     * Registers a non-learnable tensor of this layer (zeros of {@code shape}) under the local {@code name}; the
+     * layer owns it and frees it on {@link #close()}. Call it from the constructor, once per name.
+     */
+    protected final Tensor registerBuffer(String name, int... shape) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException(describe() + ": a buffer needs a non-empty name without '.', got " + name);
+        }
+        for (Parameter p : localParameters()) {
+            if (p.name().equals(name)) {
+                throw new IllegalArgumentException(describe() + ": buffer '" + name + "' has a parameter's name");
+            }
+        }
+        if (buffers.containsKey(name)) {
+            throw new IllegalArgumentException(describe() + ": buffer '" + name + "' is registered twice");
+        }
+        Tensor t = Tensor.zeros(shape);
+        buffers.put(name, t);
+        return t;
+    }
+
+    /** Every buffer under this module by state_dict name ({@code 1.running_mean}, ...), in model order. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        walk("", (k, p) -> { }, out::put);
+        return out;
+    }
+
+    /**
+     * Parameter and buffer values by state_dict name, in PyTorch's order (each module's parameters, then its
+     * buffers, then its children): views, so writing them changes the model.
+     */
     public final Map<String, Tensor> stateDict() {
-        return parameters().stateDict();
+        parameters();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        walk("", (k, p) -> out.put(k, p.data()), out::put);
+        return out;
+    }
+
+    private void walk(String prefix, BiConsumer<String, Parameter> param,
+                      BiConsumer<String, Tensor> buffer) {
+        for (Parameter p : localParameters()) {
+            param.accept(prefix + p.name(), p);
+        }
+        buffers.forEach((k, t) -> buffer.accept(prefix + k, t));
+        for (Map.Entry<String, Layer> e : children().entrySet()) {
+            e.getValue().walk(prefix + e.getKey() + ".", param, buffer);
+        }
     }
 
     /** Number of learnable scalars. */
@@ -220,6 +265,7 @@ public abstract class Layer implements AutoCloseable {
             p.data().close();
             p.grad().close();
         }
+        buffers.values().forEach(Tensor::close);
     }
 
     /** Throws a shape error in the standard form: {@code Linear(784 -> 40) expects [N, 784], got [64, 1, 28, 28]}. */

@@ -23,16 +23,16 @@ import java.util.Map;
  * network and copy the weights in.
  *
  * <p>Strict by default: every parameter must be in the file and every tensor of the file must be a parameter
- * (a training checkpoint's {@code optimizer.*} and {@code early_stopping.best_weights} tensors excepted, when
+ * (a training checkpoint's {@code optimizer.*} and {@code early_stopping.*} tensors excepted, when
  * its metadata says it is one), so an architecture that ignores the file's weights is rejected, not run with
  * random ones. {@code partial = true} (PyTorch's {@code strict=False}) loads what matches and reports the rest.
  */
 public final class ModelLoader {
     /** Metadata key marking a training checkpoint (written by {@code dev.isthmus.train.Checkpoint}). */
     static final String CHECKPOINT_KEY = "isthmus.checkpoint";
-    /** Tensor names a checkpoint holds beside the model's: the optimizer's buffers and early stopping's best weights. */
+    /** Tensor names a checkpoint holds beside the model's: the optimizer's buffers and early stopping's best weights and buffers. */
     static final String OPTIMIZER_PREFIX = "optimizer.";
-    static final String BEST_WEIGHTS = "early_stopping.best_weights";
+    static final String EARLY_STOPPING_PREFIX = "early_stopping.";
     private static final int MAX_INPUT_RANK = 8;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -65,7 +65,7 @@ public final class ModelLoader {
 
     /** True for a tensor that only resuming needs (optimizer state, best weights) in a training checkpoint. */
     public static boolean trainingOnly(Map<String, String> meta, String name) {
-        return isCheckpoint(meta) && (name.startsWith(OPTIMIZER_PREFIX) || name.equals(BEST_WEIGHTS));
+        return isCheckpoint(meta) && (name.startsWith(OPTIMIZER_PREFIX) || name.startsWith(EARLY_STOPPING_PREFIX));
     }
 
     /** A self-describing file ({@link ModelSpec#METADATA_KEY} and {@link ModelSpec#INPUT_SHAPE_KEY} in its metadata), strictly. */

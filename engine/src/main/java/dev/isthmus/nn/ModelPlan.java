@@ -95,7 +95,7 @@ public final class ModelPlan {
         return parameterCount;
     }
 
-    /** Every parameter's state_dict name ({@code 0.weight}, ...) and shape, in state_dict order. */
+    /** Every state_dict tensor's name ({@code 0.weight}, a registered layer's buffers, ...) and shape, in order. */
     public Map<String, int[]> parameterShapes() {
         Map<String, int[]> copy = new LinkedHashMap<>();
         shapes.forEach((k, v) -> copy.put(k, v.clone()));
@@ -260,11 +260,30 @@ public final class ModelPlan {
                 case "Linear" -> linear(n, where, prefix, at);
                 case "Conv2d" -> conv(n, where, prefix, at);
                 default -> {
+                    LayerTypes.Entry<?> reg = LayerTypes.byName(type);
+                    if (reg != null) {
+                        yield registered(reg, n, where, prefix, at);
+                    }
                     Supplier<Layer> f = LayerSpecs.factory(type, n, where, at);
                     Layer probe = f.get(); // parameter-free: its constructor checks the arguments and allocates nothing
                     yield new Node(where, probe.describe(), List.of(), Map.of(), null, f, probe);
                 }
             };
+        }
+
+        /** A registered type is built once to learn its state_dict shapes; the probe is freed, its shape logic kept. */
+        private Node registered(LayerTypes.Entry<?> reg, JsonNode n, String where, String prefix, String at) {
+            LayerTypes.Fields fields = new LayerTypes.Fields(n, at);
+            Layer probe = reg.codec().read(fields);
+            try {
+                String d = probe.describe();
+                Map<String, int[]> local = new LinkedHashMap<>();
+                probe.stateDict().forEach((k, t) -> local.put(k, t.shape()));
+                account(prefix, where, d, local);
+                return new Node(where, d, List.of(), local, null, () -> reg.codec().read(fields), probe);
+            } finally {
+                probe.close();
+            }
         }
 
         private Node linear(JsonNode n, String where, String prefix, String at) {
@@ -299,6 +318,12 @@ public final class ModelPlan {
             if (bias) {
                 local.put("bias", new int[]{weight[0]});
             }
+            account(prefix, where, d, local);
+            return local;
+        }
+
+        /** Counts {@code local}'s scalars against the parameter limit and records their state_dict shapes. */
+        private void account(String prefix, String where, String d, Map<String, int[]> local) {
             for (Map.Entry<String, int[]> e : local.entrySet()) {
                 long n = Tensor.byteSize(e.getValue()) / Float.BYTES;
                 parameters = parameters > Long.MAX_VALUE - n ? -1 : parameters + n;
@@ -308,7 +333,6 @@ public final class ModelPlan {
                 }
                 shapes.put(prefix + e.getKey(), e.getValue());
             }
-            return local;
         }
     }
 }

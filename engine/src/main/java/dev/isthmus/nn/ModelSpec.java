@@ -184,8 +184,15 @@ public final class ModelSpec {
             case ReLU r -> n.put("type", "ReLU");
             case Sigmoid s -> n.put("type", "Sigmoid");
             case Tanh t -> n.put("type", "Tanh");
-            default -> throw new IllegalArgumentException("ModelSpec cannot describe " + m.getClass().getName()
-                    + " (" + m.describe() + ")");
+            default -> {
+                LayerTypes.Entry<?> e = LayerTypes.byClass(m.getClass());
+                if (e == null) {
+                    throw new IllegalArgumentException("ModelSpec cannot describe " + m.getClass().getName()
+                            + " (" + m.describe() + "): register its type with LayerTypes.register");
+                }
+                n.put("type", e.type());
+                e.write(m, n);
+            }
         }
         return n;
     }

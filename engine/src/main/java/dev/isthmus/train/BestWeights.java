@@ -1,13 +1,15 @@
 package dev.isthmus.train;
 
-import dev.isthmus.nn.Parameters;
+import dev.isthmus.nn.Layer;
 import dev.isthmus.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Early stopping's running state: the best monitored value, its epoch, the epochs since, and a copy of the
- * weights of that epoch. The copy is this object's to free ({@link #close()}, idempotent); the Trainer frees it
+ * weights and buffers ({@link Layer#namedBuffers()}) of that epoch. The copy is this object's to free ({@link #close()}, idempotent); the Trainer frees it
  * once {@code fit} has restored it, so a finished Trainer holds no off-heap memory.
  */
 final class BestWeights implements AutoCloseable {
@@ -16,50 +18,66 @@ final class BestWeights implements AutoCloseable {
     private int bestEpoch;
     private int sinceBest;
     private Tensor copy;
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
     BestWeights(EarlyStopping rule) {
         this.rule = rule;
     }
 
     /** Records an epoch's result; returns true when patience has run out. */
-    boolean update(EpochRecord record, Parameters params) {
+    boolean update(EpochRecord record, Layer model) {
         double value = record.value(rule.monitor());
         if (rule.improves(value, best)) {
             best = value;
             bestEpoch = record.epoch();
             sinceBest = 0;
-            if (copy == null) {
-                copy = Tensor.zeros(params.data().shape());
-            }
-            copy.copyFrom(params.data());
+            keep(model);
+            copy.copyFrom(model.parameters().data());
+            model.namedBuffers().forEach((k, b) -> buffers.get(k).copyFrom(b));
             return false;
         }
         return ++sinceBest >= rule.patience();
     }
 
-    /** Copies the best weights back into {@code params}, if an epoch improved. */
-    void restoreInto(Parameters params) {
-        if (copy != null) {
-            params.data().copyFrom(copy);
+    private void keep(Layer model) {
+        if (copy == null) {
+            copy = Tensor.zeros(model.parameters().data().shape());
+            model.namedBuffers().forEach((k, b) -> buffers.put(k, Tensor.zeros(b.shape())));
         }
     }
 
-    /** The state a checkpoint recorded; {@code weights} (may be null) are copied. */
-    void restore(double best, int bestEpoch, int sinceBest, MemorySegment weights, Parameters params) {
+    /** Copies the best weights and buffers back into {@code model}, if an epoch improved. */
+    void restoreInto(Layer model) {
+        if (copy != null) {
+            model.parameters().data().copyFrom(copy);
+            model.namedBuffers().forEach((k, b) -> b.copyFrom(buffers.get(k)));
+        }
+    }
+
+    /**
+     * The state a checkpoint recorded; {@code weights} (may be null: no epoch had improved) and
+     * {@code bestBuffers} (by buffer name, each already checked against the model's shape) are copied.
+     */
+    void restore(double best, int bestEpoch, int sinceBest, MemorySegment weights, Map<String, Tensor> bestBuffers,
+                 Layer model) {
         this.best = best;
         this.bestEpoch = bestEpoch;
         this.sinceBest = sinceBest;
         if (weights != null) {
-            if (copy == null) {
-                copy = Tensor.zeros(params.data().shape());
-            }
+            keep(model);
             MemorySegment.copy(weights, 0, copy.segment(), 0, copy.segment().byteSize());
+            bestBuffers.forEach((k, b) -> buffers.get(k).copyFrom(b));
         }
     }
 
     /** The copy of the best weights, or null. */
     Tensor weights() {
         return copy;
+    }
+
+    /** The copies of the best epoch's buffers by state_dict name (empty until an epoch improved). */
+    Map<String, Tensor> buffers() {
+        return buffers;
     }
 
     double best() {
@@ -80,5 +98,7 @@ final class BestWeights implements AutoCloseable {
             copy.close();
             copy = null;
         }
+        buffers.values().forEach(Tensor::close);
+        buffers.clear();
     }
 }

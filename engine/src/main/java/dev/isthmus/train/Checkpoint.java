@@ -39,27 +39,30 @@ public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String OPTIMIZER_PREFIX = "optimizer.";
     static final String BEST_WEIGHTS = "early_stopping.best_weights";
+    /** Early stopping's copies of the model's buffers, under {@code early_stopping.best_buffers.<state_dict name>}. */
+    static final String BEST_BUFFERS = "early_stopping.best_buffers.";
     static final String HISTORY_REF = "isthmus.history_ref";
     private static final String LEGACY_HISTORY = "isthmus.history";
 
     private Checkpoint() {
     }
 
-    static void save(Path file, Trainer t) throws IOException {
-        Map<String, Tensor> tensors = new LinkedHashMap<>(t.model().stateDict());
-        OptimizerState os = t.optimizer().state();
+    static void save(Path file, TrainingState t) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(t.model.stateDict());
+        OptimizerState os = t.optimizer.state();
         os.buffers().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
-        BestWeights early = t.early();
+        BestWeights early = t.early;
         if (early != null && early.weights() != null) {
             tensors.put(BEST_WEIGHTS, early.weights());
+            early.buffers().forEach((k, v) -> tensors.put(BEST_BUFFERS + k, v));
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
-        meta.putAll(t.architecture());
+        meta.putAll(t.architecture);
         meta.put("isthmus.checkpoint", "1");
-        meta.put("isthmus.epoch", Integer.toString(t.history().lastEpoch()));
-        meta.put("isthmus.global_step", Long.toString(t.globalStep()));
-        meta.put("isthmus.seed", Long.toString(t.seed()));
+        meta.put("isthmus.epoch", Integer.toString(t.epoch()));
+        meta.put("isthmus.global_step", Long.toString(t.step()));
+        meta.put("isthmus.seed", Long.toString(t.seed));
         ObjectNode opt = JSON.createObjectNode();
         opt.put("kind", os.kind());
         opt.put("step", os.step());
@@ -67,7 +70,7 @@ public final class Checkpoint {
         ObjectNode hyper = opt.putObject("hyper");
         os.hyper().forEach(hyper::put);
         meta.put("isthmus.optimizer", opt.toString());
-        LrScheduler s = t.scheduler();
+        LrScheduler s = t.scheduler;
         if (s != null) {
             ObjectNode sn = JSON.createObjectNode();
             s.state().forEach((k, v) -> putDouble(sn, k, v));
@@ -84,7 +87,7 @@ public final class Checkpoint {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Path historyFile = t.historyFile();
+        Path historyFile = t.historyFile;
         t.history().save(historyFile);
         ObjectNode ref = JSON.createObjectNode();
         Path abs = historyFile.toAbsolutePath();
@@ -142,14 +145,14 @@ public final class Checkpoint {
         return h;
     }
 
-    static void restore(Path file, Trainer t) throws IOException {
+    static void restore(Path file, TrainingState t) throws IOException {
         try (SafeTensors.Contents c = SafeTensors.load(file)) {
             Map<String, String> meta = c.metadata();
             if (!"1".equals(meta.get("isthmus.checkpoint"))) {
                 throw new CheckpointFormatException(file, "not an Isthmus training checkpoint (no isthmus.checkpoint "
                         + "metadata); to load weights only, use SafeTensors.loadInto(file, model.stateDict(), false)");
             }
-            Layer model = t.model();
+            Layer model = t.model;
             Map<String, Tensor> state = model.stateDict();
             List<String> problems = new ArrayList<>();
             for (Map.Entry<String, Tensor> e : state.entrySet()) {
@@ -172,18 +175,18 @@ public final class Checkpoint {
                     buffers.put(k.substring(OPTIMIZER_PREFIX.length()), v);
                 }
             });
-            Optimizer o = t.optimizer();
+            Optimizer o = t.optimizer;
             try {
                 o.loadState(new OptimizerState(opt.path("kind").asText(), opt.path("step").asLong(),
                         opt.path("lr").asDouble(), hyper, buffers));
             } catch (IllegalArgumentException e) {
                 throw new CheckpointFormatException(file, "optimizer state does not fit: " + e.getMessage(), e);
             }
-            if (t.scheduler() != null) {
+            if (t.scheduler != null) {
                 JsonNode sn = json(file, meta, "isthmus.scheduler");
                 Map<String, Double> ss = new LinkedHashMap<>();
                 sn.properties().forEach(e -> ss.put(e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble()));
-                t.scheduler().loadState(ss);
+                t.scheduler.loadState(ss);
             }
             for (Map.Entry<String, Tensor> e : state.entrySet()) {
                 e.getValue().copyFrom(c.tensors().get(e.getKey()));
@@ -198,17 +201,40 @@ public final class Checkpoint {
                 since = es.path("since_best").asInt();
             }
             Tensor bw = c.tensors().get(BEST_WEIGHTS);
+            Map<String, Tensor> bestBuffers = bestBuffers(file, c.tensors(), model, bw);
             long step;
             try {
                 step = Long.parseLong(require(file, meta, "isthmus.global_step"));
             } catch (NumberFormatException e) {
                 throw new CheckpointFormatException(file, "isthmus.global_step is not a number", e);
             }
-            t.restore(h, step);
-            if (t.early() != null) {
-                t.early().restore(best, bestEpoch, since, bw == null ? null : bw.segment(), model.parameters());
+            t.resume(h, step);
+            if (t.early != null) {
+                t.early.restore(best, bestEpoch, since, bw == null ? null : bw.segment(), bestBuffers, model);
             }
         }
+    }
+
+    /** The best epoch's buffers a checkpoint holds beside its best weights, each checked against the model's buffer. */
+    private static Map<String, Tensor> bestBuffers(Path file, Map<String, Tensor> tensors, Layer model, Tensor bestWeights)
+            throws CheckpointFormatException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        if (bestWeights == null) {
+            return out;
+        }
+        if (!bestWeights.hasShape(model.parameters().data().shape())) {
+            throw new CheckpointFormatException(file, BEST_WEIGHTS + " has " + bestWeights.shapeString()
+                    + ", the model's flat parameters are " + model.parameters().data().shapeString());
+        }
+        for (Map.Entry<String, Tensor> e : model.namedBuffers().entrySet()) {
+            Tensor src = tensors.get(BEST_BUFFERS + e.getKey());
+            if (src == null || !src.hasShape(e.getValue().shape())) {
+                throw new CheckpointFormatException(file, BEST_BUFFERS + e.getKey() + (src == null ? " is missing"
+                        : " has " + src.shapeString() + ", the model's buffer is " + e.getValue().shapeString()));
+            }
+            out.put(e.getKey(), src);
+        }
+        return out;
     }
 
     private static void putDouble(ObjectNode n, String k, double v) {

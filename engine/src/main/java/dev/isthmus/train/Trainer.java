@@ -29,7 +29,9 @@ import java.util.Objects;
  * <p>The batch loop allocates nothing: the model, the loss and the loader reuse their buffers, and the
  * listener gets primitive values. Every random draw (shuffling, augmentation, dropout) derives from the
  * seed and the epoch or step, so the same seed, data and thread settings give bit-identical weights, and a
- * run resumed from a checkpoint ends exactly where the uninterrupted run does.
+ * run resumed from a checkpoint ends exactly where the uninterrupted run does. What resuming needs (step,
+ * history, optimizer and schedule, best weights) is one {@link TrainingState} that the trainer owns and
+ * {@link Checkpoint} writes and reads.
  *
  * <p>Ownership: the trainer frees what it allocates (the best-weights copy of early stopping) at the end of
  * {@link #fit} and in {@link #close()}, which also closes the loss's buffers (a loss is usually built inline, as
@@ -59,13 +61,8 @@ public final class Trainer implements AutoCloseable {
     private final int classes;
     private final TrainingListener listener;
     private final Path checkpoint;
-    private final Path historyFile;
-    private final long seed;
     private final List<Stochastic> stochastic = new ArrayList<>();
-    private final Map<String, String> architecture;
-
-    private History history = new History();
-    private long globalStep;
+    private final TrainingState state;
     private final BestWeights early;
     private boolean stopped;
 
@@ -81,14 +78,13 @@ public final class Trainer implements AutoCloseable {
         }
         this.penalty = b.penalty;
         this.earlyStopping = b.earlyStopping;
-        this.early = b.earlyStopping == null ? null : new BestWeights(b.earlyStopping);
         this.task = b.task;
         this.classes = b.classes;
         this.listener = b.listener;
         this.checkpoint = b.checkpoint;
-        this.historyFile = b.historyFile != null || b.checkpoint == null ? b.historyFile : Checkpoint.historyBeside(b.checkpoint);
-        this.seed = b.seed;
-        this.architecture = b.architecture;
+        this.state = new TrainingState(model, optimizer, scheduler, b.seed, b.architecture,
+                b.historyFile != null || b.checkpoint == null ? b.historyFile : Checkpoint.historyBeside(b.checkpoint), b.earlyStopping);
+        this.early = state.early;
         collectStochastic(model);
         if (optimizer.parameters() != model.parameters()) {
             throw new IllegalArgumentException("Trainer: the optimizer must be built on model.parameters()");
@@ -110,7 +106,7 @@ public final class Trainer implements AutoCloseable {
 
     /** The epochs recorded so far (including those restored from a checkpoint). */
     public History history() {
-        return history;
+        return state.history();
     }
 
     /** Epoch (from 1) whose weights were the best under early stopping, or 0. */
@@ -135,33 +131,31 @@ public final class Trainer implements AutoCloseable {
         listener.onTrainStart(epochs);
         stopped = false;
         optimizer.zeroGrad();
-        for (int epoch = history.lastEpoch() + 1; epoch <= epochs && !stopped; epoch++) {
+        for (int epoch = state.epoch() + 1; epoch <= epochs && !stopped; epoch++) {
             EpochRecord record = trainEpoch(epoch, train, val);
-            history.add(record);
+            state.history().add(record);
             listener.onEpochEnd(record);
-            stopped = early != null && early.update(record, model.parameters());
+            stopped = early != null && early.update(record, model);
             if (checkpoint != null) {
                 try {
-                    Checkpoint.save(checkpoint, this);
+                    Checkpoint.save(checkpoint, state);
                 } catch (IOException e) {
                     throw new UncheckedIOException("saving checkpoint " + checkpoint + " after epoch " + epoch, e);
                 }
             }
         }
         if (early != null) {
-            early.restoreInto(model.parameters());
+            early.restoreInto(model);
             early.close();
         }
         listener.onTrainEnd();
-        return history;
+        return state.history();
     }
 
     /** Frees the trainer's own buffers and the loss's (idempotent); the model, optimizer and loaders are not touched. */
     @Override
     public void close() {
-        if (early != null) {
-            early.close();
-        }
+        state.close();
         loss.close();
     }
 
@@ -177,7 +171,7 @@ public final class Trainer implements AutoCloseable {
         train.startEpoch(epoch - 1);
         for (Batch b = train.next(); b != null; b = train.next(), batchIndex++) {
             for (Stochastic s : stochastic) {
-                s.reseed(seed * 0x9E3779B97F4A7C15L + globalStep);
+                s.reseed(state.seed * 0x9E3779B97F4A7C15L + state.step());
             }
             long c0 = System.nanoTime();
             Tensor out = model.forward(b.x());
@@ -185,8 +179,8 @@ public final class Trainer implements AutoCloseable {
             if (!Float.isFinite(l)) {
                 throw new TrainingDivergedException("training loss became " + l + " at epoch " + epoch + ", batch "
                         + batchIndex + " (" + loss.describe() + ", learning rate " + optimizer.lr() + ")"
-                        + (checkpoint != null && history.size() > 0 ? "; the last good checkpoint (epoch "
-                        + history.lastEpoch() + ") is " + checkpoint : ""), epoch, batchIndex);
+                        + (checkpoint != null && state.epoch() > 0 ? "; the last good checkpoint (epoch "
+                        + state.epoch() + ") is " + checkpoint : ""), epoch, batchIndex);
             }
             model.backward(loss.backward(accumulator.scale()));
             double penaltyValue = penalty == null ? 0 : penalty.apply(model.parameters(), accumulator.scale());
@@ -195,7 +189,7 @@ public final class Trainer implements AutoCloseable {
                 scheduler.step();
             }
             computeNanos += System.nanoTime() - c0;
-            globalStep++;
+            state.advance();
             lossSum += (double) (l + penaltyValue) * b.size();
             samples += b.size();
             listener.onBatchEnd(batchIndex, b.size(), l);
@@ -234,50 +228,9 @@ public final class Trainer implements AutoCloseable {
         return Evaluation.run(model, loss, task == Task.CLASSIFICATION ? classes : 0, task == Task.REGRESSION, data);
     }
 
-    // ---------------------------------------------------------------- state for checkpoints
-
-    Layer model() {
-        return model;
-    }
-
-    Optimizer optimizer() {
-        return optimizer;
-    }
-
-    LrScheduler scheduler() {
-        return scheduler;
-    }
-
-    long seed() {
-        return seed;
-    }
-
-    long globalStep() {
-        return globalStep;
-    }
-
-    Map<String, String> architecture() {
-        return architecture;
-    }
-
-    /** Where the checkpoint's history is written each epoch. */
-    Path historyFile() {
-        return historyFile;
-    }
-
-    /** Early stopping's state, or null without early stopping. */
-    BestWeights early() {
-        return early;
-    }
-
-    void restore(History h, long step) {
-        this.history = h;
-        this.globalStep = step;
-    }
-
     /** Resumes from a checkpoint written by this trainer's configuration: weights, optimizer, schedule, history. */
     public Trainer resumeFrom(Path file) throws IOException {
-        Checkpoint.restore(file, this);
+        Checkpoint.restore(file, state);
         return this;
     }
 
