@@ -33,6 +33,8 @@ public final class MaxPool {
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Output rows at least this long take the vector path, shorter than a vector or not. */
+    private static final int MIN_MASKED_ROW = Math.min(L, 4);
 
     private MaxPool() {
     }
@@ -59,12 +61,14 @@ public final class MaxPool {
             throw new IllegalArgumentException("max pool: index buffer of " + argmax.length + " for " + planes + " planes of "
                     + oh + "x" + ow + " at " + argOff);
         }
-        boolean vector = vec && ow >= L && (long) h * w < (1 << 24);
-        boolean pair = vector && PairBlocks.pairWindows(kh, kw, sh, sw, ph, pw);
-        if (!vector && PairBlocks.pairWindows(kh, kw, sh, sw, ph, pw)) {
-            PairBlocks.reduceAll(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairBlocks.Op.MAX, vec && (long) h * w < (1 << 24));
+        boolean exact = (long) h * w < (1 << 24);   // indices ride along as floats
+        boolean pair = vec && exact && ow >= L && PairBlocks.pairWindows(kh, kw, sh, sw, ph, pw);
+        if (!pair && PairBlocks.pairWindows(kh, kw, sh, sw, ph, pw)) {
+            PairBlocks.reduceAll(x, xOff, planes, h, w, oh, ow, y, yOff, argmax, argOff, PairBlocks.Op.MAX, vec && exact);
             return;
         }
+        // rows shorter than a vector (AlexNet's 13-wide second pooling under AVX-512) use the first ow lanes
+        boolean vector = vec && exact && ow >= MIN_MASKED_ROW;
         if (vector && !pair) {
             PoolPhases.checkScratch("max pool", scratch, scratchOff, PoolPhases.scratchSize(h, w, sh, sw, ph, pw));
         }
@@ -110,7 +114,10 @@ public final class MaxPool {
         }
     }
 
-    /** One plane, {@code ow >= L}: L outputs at a time, the last group overlapping the previous one. */
+    /**
+     * One plane: L outputs at a time, the last group overlapping the previous one; a row shorter than a vector
+     * is one group whose first {@code ow} lanes are stored (the loads past it stay inside the scratch's slack).
+     */
     private static void maxPlaneVector(MemorySegment x, long xp, MemorySegment y, long yp, int[] argmax, int ap,
                                        int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow,
                                        MemorySegment scratch, long sOff) {
@@ -120,10 +127,12 @@ public final class MaxPool {
         FloatVector minusInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         // indices ride along as floats (exact below 2^24, checked by the caller), so no mask changes type per tap
         FloatVector lanesTimesStride = FloatVector.zero(S).addIndex(sw);
+        VectorMask<Float> part = ow >= L ? null : S.indexInRange(0, ow);
+        VectorMask<Integer> partInt = part == null ? null : part.cast(S.withLanes(int.class));
         for (int oy = 0; oy < oh; oy++) {
             int hs = Math.max(oy * sh - ph, 0);
             for (int g = 0; g < ow; g += L) {
-                int ox0 = Math.min(g, ow - L);
+                int ox0 = Math.max(0, Math.min(g, ow - L));
                 FloatVector col0 = lanesTimesStride.add(ox0 * sw - pw);      // input column of tap kj = 0
                 FloatVector best = minusInf;
                 FloatVector idx = col0.max(0f).add(hs * w);                  // PyTorch's start: first real pixel
@@ -147,9 +156,17 @@ public final class MaxPool {
                         u0++;
                     }
                 }
-                best.intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
-                if (argmax != null) {
-                    ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
+                IntVector at = argmax == null ? null : (IntVector) idx.convert(VectorOperators.F2I, 0);
+                if (part == null) {
+                    best.intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
+                    if (at != null) {
+                        at.intoArray(argmax, ap + oy * ow + ox0);
+                    }
+                } else {
+                    best.intoMemorySegment(y, (yp + (long) oy * ow) * Float.BYTES, NO, part);
+                    if (at != null) {
+                        at.intoArray(argmax, ap + oy * ow, partInt);
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ package dev.isthmus.kernel.pool;
 import dev.isthmus.kernel.Runs;
 import dev.isthmus.kernel.Window;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,7 +26,10 @@ public final class PoolPhases {
     private PoolPhases() {
     }
 
-    /** Floats of scratch a pooling call needs: one plane's stride phases (padding included) and one padded row. */
+    /**
+     * Floats of scratch a pooling call needs: one plane's stride phases (padding included) and one padded row,
+     * plus a vector's slack, so that a full-vector load from any phase row stays inside the scratch.
+     */
     public static long scratchSize(int h, int w, int sh, int sw, int ph, int pw) {
         long wq = Window.phaseCols(w, sw, pw);
         return Window.phasedSize(1, h, w, sh, sw, ph, pw) + sw * wq + L;
@@ -33,14 +37,18 @@ public final class PoolPhases {
 
     /**
      * Writes plane {@code [h, w]} at {@code xp}, padded with {@code fill}, as {@code sh * sw} phases {@code [hq, wq]}
-     * from {@code outOff}. With column stride 2 each padded row is built once after the phases and split into
-     * its two phase rows by de-interleaving vectors; other strides gather.
+     * from {@code outOff}. With column stride 2 each input row is loaded straight from {@code x} as pairs of
+     * vectors (masked where they pass the row's ends, the padding blended in) and de-interleaved into its two
+     * phase rows; other strides gather.
      */
     static void split(MemorySegment x, long xp, int h, int w, int sh, int sw, int ph, int pw, int hq, int wq,
                               float fill, MemorySegment out, long outOff) {
         long phase = (long) hq * wq;
-        if (sw == 2 && wq >= L) {
-            long row = outOff + (long) sh * sw * phase;   // the padded row: 2 wq floats (+ L slack)
+        if (sw == 2) {
+            // rows shorter than a vector (wq < L) store the first wq lanes only: a full store would run into
+            // the next phase's first row, written already
+            VectorMask<Float> part = wq >= L ? null : S.indexInRange(0, wq);
+            FloatVector pad = FloatVector.broadcast(S, fill);
             for (int a = 0; a < sh; a++) {
                 for (int u = 0; u < hq; u++) {
                     long even = outOff + ((long) a * sw) * phase + (long) u * wq, odd = even + phase;
@@ -50,22 +58,35 @@ public final class PoolPhases {
                         Runs.fill(out, odd, wq, fill, true);
                         continue;
                     }
-                    Runs.fill(out, row, pw, fill, true);
-                    Runs.copyRun(x, xp + (long) iy * w, out, row + pw, w, true);
-                    Runs.fill(out, row + pw + w, 2L * wq - pw - w, fill, true);
+                    long rowX = xp + (long) iy * w;
                     for (int g = 0; g < wq; g += L) {
-                        int v0 = Math.min(g, wq - L);
-                        long at = (row + 2L * v0) * Float.BYTES;
-                        FloatVector p = FloatVector.fromMemorySegment(S, out, at, NO);
-                        FloatVector q = FloatVector.fromMemorySegment(S, out, at + (long) L * Float.BYTES, NO);
-                        p.rearrange(EVEN, q).intoMemorySegment(out, (even + v0) * Float.BYTES, NO);
-                        p.rearrange(ODD, q).intoMemorySegment(out, (odd + v0) * Float.BYTES, NO);
+                        int v0 = Math.max(0, Math.min(g, wq - L));
+                        int c0 = 2 * v0 - pw;                         // input column of padded column 2 v0
+                        FloatVector p = load(x, rowX, c0, w, pad);
+                        FloatVector q = load(x, rowX, c0 + L, w, pad);
+                        FloatVector e = p.rearrange(EVEN, q), o = p.rearrange(ODD, q);
+                        if (part == null) {
+                            e.intoMemorySegment(out, (even + v0) * Float.BYTES, NO);
+                            o.intoMemorySegment(out, (odd + v0) * Float.BYTES, NO);
+                        } else {
+                            e.intoMemorySegment(out, even * Float.BYTES, NO, part);
+                            o.intoMemorySegment(out, odd * Float.BYTES, NO, part);
+                        }
                     }
                 }
             }
             return;
         }
         Window.split(x, xp, 1, h, w, sh, sw, ph, pw, hq, wq, fill, out, outOff, true);
+    }
+
+    /** Columns {@code c0 .. c0 + L} of the row at {@code rowX}, with {@code pad} where they fall outside {@code [0, w)}. */
+    private static FloatVector load(MemorySegment x, long rowX, int c0, int w, FloatVector pad) {
+        if (c0 >= 0 && c0 + L <= w) {
+            return FloatVector.fromMemorySegment(S, x, (rowX + c0) * Float.BYTES, NO);
+        }
+        VectorMask<Float> in = S.indexInRange(c0, w);
+        return FloatVector.fromMemorySegment(S, x, (rowX + c0) * Float.BYTES, NO, in).blend(pad, in.not());
     }
 
     static void checkScratch(String op, MemorySegment scratch, long off, long need) {

@@ -23,6 +23,10 @@ class PoolingKernelTest {
             {7, 9, 2, 2, 2, 2, 0, 0},     // the next row; the last rows of the exact-size buffers go scalar
             {3, 5, 2, 2, 2, 2, 0, 0},
             {13, 13, 3, 3, 2, 2, 0, 0},
+            {27, 27, 3, 3, 2, 2, 0, 0},   // AlexNet's second pooling: 13 outputs a row, fewer than 16 lanes
+            {9, 9, 3, 3, 2, 2, 0, 0},     // 4 outputs a row: the narrowest vector row
+            {21, 21, 3, 3, 2, 2, 1, 1},   // 11 outputs with padding
+            {6, 12, 3, 3, 3, 3, 0, 0},    // column stride 3, 4 outputs a row
             {27, 27, 3, 3, 2, 2, 1, 1},
             {10, 21, 3, 3, 1, 1, 1, 1},
             {7, 40, 2, 3, 1, 2, 1, 1},
