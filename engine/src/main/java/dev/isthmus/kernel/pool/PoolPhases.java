@@ -11,9 +11,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * What the pooling kernels share: the scratch a plane's stride phases need ({@link Window}'s layout, plus one
- * padded row for the stride-2 fast path), the split itself (column stride 2 de-interleaves each padded row
- * with two shuffles instead of gathering; other strides take {@link Window#split}), and the bounds checks.
+ * What the pooling kernels share: the scratch a plane's stride phases need ({@link Window}'s layout), the split
+ * itself (column stride 2 de-interleaves each input row with two shuffles instead of gathering; other
+ * strides take {@link Window#split}), and the bounds checks.
  */
 public final class PoolPhases {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -27,12 +27,11 @@ public final class PoolPhases {
     }
 
     /**
-     * Floats of scratch a pooling call needs: one plane's stride phases (padding included) and one padded row,
-     * plus a vector's slack, so that a full-vector load from any phase row stays inside the scratch.
+     * Floats of scratch a pooling call needs: one plane's stride phases (padding included) plus a vector's
+     * slack, so that a full-vector load from any phase row stays inside the scratch.
      */
     public static long scratchSize(int h, int w, int sh, int sw, int ph, int pw) {
-        long wq = Window.phaseCols(w, sw, pw);
-        return Window.phasedSize(1, h, w, sh, sw, ph, pw) + sw * wq + L;
+        return Window.phasedSize(1, h, w, sh, sw, ph, pw) + L;
     }
 
     /**
