@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * Vector API kernels of the element-wise losses: each {@code *Sum} returns the sum of the per-element
  * losses of {@code x} against {@code t} ({@code n} elements), each {@code *Grad} writes
  * {@code c * dloss/dx} into {@code g}, where {@code c} folds in the reduction and the backward scale.
- * Sums accumulate in float vectors over blocks of {@value #BLOCK} elements and in double across blocks.
+ * Sums are {@link BlockedSum}'s.
  * Scalar paths run when {@link Engine#useVectors()} is false.
  */
 public final class LossKernels {
@@ -21,7 +21,6 @@ public final class LossKernels {
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final int BLOCK = 4096;
     /** PyTorch clamps BCE's logarithms at -100 so that a probability of exactly 0 or 1 gives a finite loss. */
     public static final float LOG_CLAMP = -100f;
     /** PyTorch's floor on {@code x (1 - x)} in the BCE gradient. */
@@ -30,8 +29,12 @@ public final class LossKernels {
     private LossKernels() {
     }
 
+    private static boolean vectors() {
+        return Engine.get().useVectors();
+    }
+
     private static long bound(long n) {
-        return Engine.get().useVectors() ? n - n % L : 0;
+        return vectors() ? n - n % L : 0;
     }
 
     private static FloatVector load(MemorySegment m, long i) {
@@ -44,88 +47,45 @@ public final class LossKernels {
 
     /** Sum of {@code (x - t)^2}. */
     public static double squaredErrorSum(MemorySegment x, MemorySegment t, long n) {
-        long b = bound(n);
-        double total = 0;
-        long i = 0;
-        while (i < b) {
-            long end = Math.min(b, i + BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < end; i += L) {
-                FloatVector d = load(x, i).sub(load(t, i));
-                acc = d.fma(d, acc);
-            }
-            total += Lanes.sum(acc);
-        }
-        for (; i < n; i++) {
-            float d = at(x, i) - at(t, i);
-            total += d * d;
-        }
-        return total;
+        return BlockedSum.sum(x, t, 0f, 0, n, vectors(), (acc, xs, ts, c, i) -> {
+            FloatVector d = load(xs, i).sub(load(ts, i));
+            return d.fma(d, acc);
+        }, (s, xs, ts, c, i) -> {
+            float d = at(xs, i) - at(ts, i);
+            return s + d * d;
+        });
     }
 
     /** Sum of {@code |x - t|}. */
     public static double absErrorSum(MemorySegment x, MemorySegment t, long n) {
-        long b = bound(n);
-        double total = 0;
-        long i = 0;
-        while (i < b) {
-            long end = Math.min(b, i + BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < end; i += L) {
-                acc = acc.add(load(x, i).sub(load(t, i)).abs());
-            }
-            total += Lanes.sum(acc);
-        }
-        for (; i < n; i++) {
-            total += Math.abs(at(x, i) - at(t, i));
-        }
-        return total;
+        return BlockedSum.sum(x, t, 0f, 0, n, vectors(), (acc, xs, ts, c, i) -> acc.add(load(xs, i).sub(load(ts, i)).abs()),
+                (s, xs, ts, c, i) -> s + Math.abs(at(xs, i) - at(ts, i)));
     }
 
     /** Sum of {@code -(t log x + (1 - t) log(1 - x))}, each log clamped at {@link #LOG_CLAMP}. */
     public static double bceSum(MemorySegment x, MemorySegment t, long n) {
-        long b = bound(n);
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        double total = 0;
-        long i = 0;
-        while (i < b) {
-            long end = Math.min(b, i + BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < end; i += L) {
-                FloatVector xv = load(x, i), tv = load(t, i);
-                FloatVector lx = xv.lanewise(VectorOperators.LOG).max(LOG_CLAMP);
-                FloatVector l1x = one.sub(xv).lanewise(VectorOperators.LOG).max(LOG_CLAMP);
-                acc = acc.sub(tv.mul(lx).add(one.sub(tv).mul(l1x)));
-            }
-            total += Lanes.sum(acc);
-        }
-        for (; i < n; i++) {
-            float xv = at(x, i), tv = at(t, i);
-            total -= tv * Math.max((float) Math.log(xv), LOG_CLAMP) + (1f - tv) * Math.max((float) Math.log(1f - xv), LOG_CLAMP);
-        }
-        return total;
+        return BlockedSum.sum(x, t, 0f, 0, n, vectors(), (acc, xs, ts, c, i) -> {
+            FloatVector xv = load(xs, i), tv = load(ts, i);
+            FloatVector lx = xv.lanewise(VectorOperators.LOG).max(LOG_CLAMP);
+            FloatVector l1x = xv.neg().add(1f).lanewise(VectorOperators.LOG).max(LOG_CLAMP);
+            return acc.sub(tv.mul(lx).add(tv.neg().add(1f).mul(l1x)));
+        }, (s, xs, ts, c, i) -> {
+            float xv = at(xs, i), tv = at(ts, i);
+            return s - (tv * Math.max((float) Math.log(xv), LOG_CLAMP)
+                    + (1f - tv) * Math.max((float) Math.log(1f - xv), LOG_CLAMP));
+        });
     }
 
     /** Sum of {@code max(x, 0) - x t + log(1 + exp(-|x|))}: BCE of {@code sigmoid(x)} without overflow. */
     public static double bceWithLogitsSum(MemorySegment x, MemorySegment t, long n) {
-        long b = bound(n);
-        double total = 0;
-        long i = 0;
-        while (i < b) {
-            long end = Math.min(b, i + BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < end; i += L) {
-                FloatVector xv = load(x, i);
-                FloatVector soft = xv.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-                acc = acc.add(xv.max(0f).sub(xv.mul(load(t, i))).add(soft));
-            }
-            total += Lanes.sum(acc);
-        }
-        for (; i < n; i++) {
-            float xv = at(x, i);
-            total += Math.max(xv, 0f) - xv * at(t, i) + Math.log1p(Math.exp(-Math.abs(xv)));
-        }
-        return total;
+        return BlockedSum.sum(x, t, 0f, 0, n, vectors(), (acc, xs, ts, c, i) -> {
+            FloatVector xv = load(xs, i);
+            FloatVector soft = xv.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+            return acc.add(xv.max(0f).sub(xv.mul(load(ts, i))).add(soft));
+        }, (s, xs, ts, c, i) -> {
+            float xv = at(xs, i);
+            return s + (Math.max(xv, 0f) - xv * at(ts, i) + (float) Math.log1p(Math.exp(-Math.abs(xv))));
+        });
     }
 
     /** {@code g = c * 2 (x - t)}. */

@@ -1,8 +1,7 @@
 package dev.isthmus.optim;
 
-import dev.isthmus.kernel.Lanes;
+import dev.isthmus.kernel.BlockedSum;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,7 +15,7 @@ import java.nio.ByteOrder;
  * rules in {@link SGD} and {@link AdamBase}) use. Each loop has a Vector API path and a scalar
  * path ({@code vec == false}, and the tail) that compute lane by lane the same operations in the same
  * order without fused multiply-adds, so element-wise results are identical bits on both paths; sums
- * (norms, penalty values) differ only in summation order.
+ * (norms, penalty values) are {@link BlockedSum}'s and differ only in summation order.
  *
  * <p>The operation order follows PyTorch 1.13's single-tensor optimizers (e.g. Adam's
  * {@code denom = sqrt(v) / sqrt(bc2) + eps}, {@code p += (-step_size * m) / denom}), with the scalar
@@ -26,8 +25,6 @@ final class FlatKernels {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Elements summed in float lanes before the partial sum moves to double. */
-    private static final int SUM_RUN = 1024;
 
     private FlatKernels() {
     }
@@ -52,29 +49,15 @@ final class FlatKernels {
         }
     }
 
-    /** Sum of {@code x^2}: float lanes over runs of {@value #SUM_RUN} elements, the runs summed in double. */
+    /** Sum of {@code x^2}. */
     static double sumSquares(MemorySegment x, long from, long to, boolean vec) {
-        double total = 0;
-        for (long run = from; run < to; run += SUM_RUN) {
-            long stop = Math.min(to, run + SUM_RUN);
-            long end = vectorEnd(run, stop, vec);
-            long i = run;
-            float s = 0;
-            if (end > i) {
-                FloatVector acc = FloatVector.zero(S);
-                for (; i < end; i += S.length()) {
-                    FloatVector xv = load(x, i);
-                    acc = acc.add(xv.mul(xv));
-                }
-                s = Lanes.sum(acc);
-            }
-            for (; i < stop; i++) {
-                float xv = x.getAtIndex(F, i);
-                s += xv * xv;
-            }
-            total += s;
-        }
-        return total;
+        return BlockedSum.sum(x, null, 0f, from, to, vec, (acc, xs, unused, c, i) -> {
+            FloatVector xv = load(xs, i);
+            return acc.add(xv.mul(xv));
+        }, (s, xs, unused, c, i) -> {
+            float xv = xs.getAtIndex(F, i);
+            return s + xv * xv;
+        });
     }
 
     /**
@@ -82,85 +65,35 @@ final class FlatKernels {
      * subgradient PyTorch's autograd uses for {@code abs}).
      */
     static double l1(MemorySegment p, MemorySegment g, long from, long to, float lambda, boolean vec) {
-        double total = 0;
-        FloatVector plus = FloatVector.broadcast(S, lambda);
-        FloatVector minus = FloatVector.broadcast(S, -lambda);
-        FloatVector zero = FloatVector.zero(S);
-        for (long run = from; run < to; run += SUM_RUN) {
-            long stop = Math.min(to, run + SUM_RUN);
-            long end = vectorEnd(run, stop, vec);
-            long i = run;
-            float s = 0;
-            if (end > i) {
-                FloatVector acc = FloatVector.zero(S);
-                for (; i < end; i += S.length()) {
-                    FloatVector pv = load(p, i);
-                    acc = acc.add(pv.abs());
-                    VectorMask<Float> pos = pv.compare(VectorOperators.GT, 0f);
-                    VectorMask<Float> neg = pv.compare(VectorOperators.LT, 0f);
-                    FloatVector step = zero.blend(plus, pos).blend(minus, neg);
-                    load(g, i).add(step).intoMemorySegment(g, i * Float.BYTES, NO);
-                }
-                s = Lanes.sum(acc);
-            }
-            for (; i < stop; i++) {
-                float pv = p.getAtIndex(F, i);
-                s += Math.abs(pv);
-                float step = pv > 0f ? lambda : pv < 0f ? -lambda : 0f;
-                g.setAtIndex(F, i, g.getAtIndex(F, i) + step);
-            }
-            total += s;
-        }
-        return total;
+        return BlockedSum.sum(p, g, lambda, from, to, vec, (acc, ps, gs, c, i) -> {
+            FloatVector pv = load(ps, i);
+            FloatVector step = FloatVector.zero(S).blend(c, pv.compare(VectorOperators.GT, 0f))
+                    .blend(-c, pv.compare(VectorOperators.LT, 0f));
+            load(gs, i).add(step).intoMemorySegment(gs, i * Float.BYTES, NO);
+            return acc.add(pv.abs());
+        }, (s, ps, gs, c, i) -> {
+            float pv = ps.getAtIndex(F, i);
+            gs.setAtIndex(F, i, gs.getAtIndex(F, i) + (pv > 0f ? c : pv < 0f ? -c : 0f));
+            return s + Math.abs(pv);
+        });
     }
 
     /** L2 penalty: returns {@code sum p^2} and adds {@code coef * p} to {@code g}. */
     static double l2(MemorySegment p, MemorySegment g, long from, long to, float coef, boolean vec) {
-        double total = 0;
-        for (long run = from; run < to; run += SUM_RUN) {
-            long stop = Math.min(to, run + SUM_RUN);
-            long end = vectorEnd(run, stop, vec);
-            long i = run;
-            float s = 0;
-            if (end > i) {
-                FloatVector acc = FloatVector.zero(S);
-                for (; i < end; i += S.length()) {
-                    FloatVector pv = load(p, i);
-                    acc = acc.add(pv.mul(pv));
-                    load(g, i).add(pv.mul(coef)).intoMemorySegment(g, i * Float.BYTES, NO);
-                }
-                s = Lanes.sum(acc);
-            }
-            for (; i < stop; i++) {
-                float pv = p.getAtIndex(F, i);
-                s += pv * pv;
-                g.setAtIndex(F, i, g.getAtIndex(F, i) + pv * coef);
-            }
-            total += s;
-        }
-        return total;
+        return BlockedSum.sum(p, g, coef, from, to, vec, (acc, ps, gs, c, i) -> {
+            FloatVector pv = load(ps, i);
+            load(gs, i).add(pv.mul(c)).intoMemorySegment(gs, i * Float.BYTES, NO);
+            return acc.add(pv.mul(pv));
+        }, (s, ps, gs, c, i) -> {
+            float pv = ps.getAtIndex(F, i);
+            gs.setAtIndex(F, i, gs.getAtIndex(F, i) + pv * c);
+            return s + pv * pv;
+        });
     }
 
     /** Sum of {@code |p|} (the L1 penalty's value without its gradient). */
     static double sumAbs(MemorySegment p, long from, long to, boolean vec) {
-        double total = 0;
-        for (long run = from; run < to; run += SUM_RUN) {
-            long stop = Math.min(to, run + SUM_RUN);
-            long end = vectorEnd(run, stop, vec);
-            long i = run;
-            float s = 0;
-            if (end > i) {
-                FloatVector acc = FloatVector.zero(S);
-                for (; i < end; i += S.length()) {
-                    acc = acc.add(load(p, i).abs());
-                }
-                s = Lanes.sum(acc);
-            }
-            for (; i < stop; i++) {
-                s += Math.abs(p.getAtIndex(F, i));
-            }
-            total += s;
-        }
-        return total;
+        return BlockedSum.sum(p, null, 0f, from, to, vec, (acc, ps, unused, c, i) -> acc.add(load(ps, i).abs()),
+                (s, ps, unused, c, i) -> s + Math.abs(ps.getAtIndex(F, i)));
     }
 }
