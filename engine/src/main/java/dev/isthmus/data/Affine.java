@@ -70,6 +70,32 @@ final class Affine {
         return a;
     }
 
+    /** Features per row of {@code data} {@code [N, ...]} (N >= 1): what a scaler fitted on it will have. */
+    static int rowWidth(Tensor data) {
+        if (data.rank() < 1 || data.dim(0) == 0) {
+            throw new IllegalArgumentException("cannot fit a scaler on " + data.shapeString());
+        }
+        return Math.toIntExact(data.size() / data.dim(0));
+    }
+
+    /** Features (or vector targets) per sample of {@code ds}, which must not be empty. */
+    static int rowWidth(Dataset ds, boolean targets) {
+        if (ds.size() == 0) {
+            throw new IllegalArgumentException("cannot fit a scaler on an empty dataset");
+        }
+        return targets ? ds.targetSize() : ds.featureSize();
+    }
+
+    /** Hands each row of {@code data} {@code [N, ...]} to {@code sink} in one reused array. */
+    static void scan(Tensor data, java.util.function.Consumer<float[]> sink) {
+        int f = rowWidth(data);
+        float[] row = new float[f];
+        for (long i = 0, n = data.dim(0); i < n; i++) {
+            MemorySegment.copy(data.segment(), F, i * f * Float.BYTES, row, 0, f);
+            sink.accept(row);
+        }
+    }
+
     /**
      * Reads every sample's features (or vector targets) of {@code ds} into a scratch buffer one at a time and
      * hands them to {@code sink}; a fit's single pass over the training data.

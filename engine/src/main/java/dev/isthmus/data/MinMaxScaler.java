@@ -10,17 +10,23 @@ import java.util.Arrays;
  * training data maps to {@code low}. Values outside the training range map outside {@code [low, high]} (no
  * clipping). Parameters: {@code [min_0..min_{F-1}, max_0..max_{F-1}, low, high]}.
  */
-public final class MinMaxScaler implements Scaler {
+public final class MinMaxScaler extends AffineScaler {
 
     private final float[] min;
     private final float[] max;
     private final float low;
     private final float high;
-    private final float[] scale;
-    private final float[] lowRow;
-    private final boolean vectors;
 
     private MinMaxScaler(float[] min, float[] max, float low, float high, boolean vectors) {
+        super("MinMaxScaler", min.clone(), scales(min, max, low, high), Affine.filled(min.length, low), false, vectors);
+        this.min = min.clone();
+        this.max = max.clone();
+        this.low = low;
+        this.high = high;
+    }
+
+    /** Checks the statistics; returns each feature's {@code (high - low) / (max - min)} (1 for a constant one). */
+    private static float[] scales(float[] min, float[] max, float low, float high) {
         if (min.length != max.length || min.length == 0) {
             throw new IllegalArgumentException("MinMaxScaler needs as many minima as maxima (>= 1), got "
                     + min.length + " and " + max.length);
@@ -29,7 +35,7 @@ public final class MinMaxScaler implements Scaler {
             throw new IllegalArgumentException("target range [" + low + ", " + high + "] must be finite with low < high");
         }
         int f = min.length;
-        this.scale = new float[f];
+        float[] scale = new float[f];
         for (int j = 0; j < f; j++) {
             if (!Float.isFinite(min[j]) || !Float.isFinite(max[j]) || min[j] > max[j]) {
                 throw new IllegalArgumentException("feature " + j + ": min " + min[j] + " and max " + max[j]
@@ -38,12 +44,7 @@ public final class MinMaxScaler implements Scaler {
             float range = max[j] - min[j];
             scale[j] = (high - low) / (range > 0 ? range : 1f);
         }
-        this.min = min.clone();
-        this.max = max.clone();
-        this.low = low;
-        this.high = high;
-        this.lowRow = Affine.filled(f, low);
-        this.vectors = vectors;
+        return scale;
     }
 
     /** A scaler mapping {@code [min, max]} per feature to {@code [low, high]}. */
@@ -72,26 +73,13 @@ public final class MinMaxScaler implements Scaler {
 
     /** Fits on the rows of {@code data} {@code [N, ...]}: one feature per element of a row. */
     public static MinMaxScaler fit(Tensor data, float low, float high) {
-        if (data.rank() < 1 || data.dim(0) == 0) {
-            throw new IllegalArgumentException("cannot fit a scaler on " + data.shapeString());
-        }
-        int n = data.dim(0);
-        int f = Math.toIntExact(data.size() / n);
-        Range r = new Range(f);
-        float[] row = new float[f];
-        for (int i = 0; i < n; i++) {
-            java.lang.foreign.MemorySegment.copy(data.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED,
-                    (long) i * f * Float.BYTES, row, 0, f);
-            r.add(row);
-        }
+        Range r = new Range(Affine.rowWidth(data));
+        Affine.scan(data, r::add);
         return of(r.min, r.max, low, high);
     }
 
     private static MinMaxScaler fit(Dataset ds, boolean targets, float low, float high) {
-        if (ds.size() == 0) {
-            throw new IllegalArgumentException("cannot fit a scaler on an empty dataset");
-        }
-        Range r = new Range(targets ? ds.targetSize() : ds.featureSize());
+        Range r = new Range(Affine.rowWidth(ds, targets));
         Affine.scan(ds, targets, r::add);
         return of(r.min, r.max, low, high);
     }
@@ -115,11 +103,6 @@ public final class MinMaxScaler implements Scaler {
         }
     }
 
-    @Override
-    public int features() {
-        return min.length;
-    }
-
     public float[] min() {
         return min.clone();
     }
@@ -134,18 +117,6 @@ public final class MinMaxScaler implements Scaler {
 
     public float high() {
         return high;
-    }
-
-    @Override
-    public void transform(Tensor t) {
-        Affine.rows(t, min.length, "MinMaxScaler");
-        Affine.apply(t, min, scale, lowRow, false, vectors);
-    }
-
-    @Override
-    public void inverse(Tensor t) {
-        Affine.rows(t, min.length, "MinMaxScaler");
-        Affine.apply(t, lowRow, scale, min, true, vectors);
     }
 
     @Override

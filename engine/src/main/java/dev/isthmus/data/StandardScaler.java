@@ -9,14 +9,19 @@ import java.util.Arrays;
  * population standard deviation (divisor N), and a feature that is constant on the training data keeps
  * {@code std = 1} so it is only centred. Parameters: {@code [mean_0..mean_{F-1}, std_0..std_{F-1}]}.
  */
-public final class StandardScaler implements Scaler {
+public final class StandardScaler extends AffineScaler {
 
     private final float[] mean;
     private final float[] std;
-    private final float[] zeros;
-    private final boolean vectors;
 
     private StandardScaler(float[] mean, float[] std, boolean vectors) {
+        super("StandardScaler", checked(mean, std).clone(), std.clone(), new float[mean.length], true, vectors);
+        this.mean = mean.clone();
+        this.std = std.clone();
+    }
+
+    /** {@code mean}, once it and {@code std} are known to be valid statistics. */
+    private static float[] checked(float[] mean, float[] std) {
         if (mean.length != std.length || mean.length == 0) {
             throw new IllegalArgumentException("StandardScaler needs as many means as stds (>= 1), got "
                     + mean.length + " and " + std.length);
@@ -27,10 +32,7 @@ public final class StandardScaler implements Scaler {
                         + " must be finite with std > 0");
             }
         }
-        this.mean = mean.clone();
-        this.std = std.clone();
-        this.zeros = new float[mean.length];
-        this.vectors = vectors;
+        return mean;
     }
 
     /** A scaler with the given statistics. */
@@ -59,26 +61,13 @@ public final class StandardScaler implements Scaler {
 
     /** Fits on the rows of {@code data} {@code [N, ...]}: one feature per element of a row. */
     public static StandardScaler fit(Tensor data) {
-        if (data.rank() < 1 || data.dim(0) == 0) {
-            throw new IllegalArgumentException("cannot fit a scaler on " + data.shapeString());
-        }
-        int n = data.dim(0);
-        int f = Math.toIntExact(data.size() / n);
-        Moments m = new Moments(f);
-        float[] row = new float[f];
-        for (int i = 0; i < n; i++) {
-            java.lang.foreign.MemorySegment.copy(data.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED,
-                    (long) i * f * Float.BYTES, row, 0, f);
-            m.add(row);
-        }
+        Moments m = new Moments(Affine.rowWidth(data));
+        Affine.scan(data, m::add);
         return m.scaler();
     }
 
     private static StandardScaler fit(Dataset ds, boolean targets) {
-        if (ds.size() == 0) {
-            throw new IllegalArgumentException("cannot fit a scaler on an empty dataset");
-        }
-        Moments m = new Moments(targets ? ds.targetSize() : ds.featureSize());
+        Moments m = new Moments(Affine.rowWidth(ds, targets));
         Affine.scan(ds, targets, m::add);
         return m.scaler();
     }
@@ -122,29 +111,12 @@ public final class StandardScaler implements Scaler {
         }
     }
 
-    @Override
-    public int features() {
-        return mean.length;
-    }
-
     public float[] mean() {
         return mean.clone();
     }
 
     public float[] std() {
         return std.clone();
-    }
-
-    @Override
-    public void transform(Tensor t) {
-        Affine.rows(t, mean.length, "StandardScaler");
-        Affine.apply(t, mean, std, zeros, true, vectors);
-    }
-
-    @Override
-    public void inverse(Tensor t) {
-        Affine.rows(t, mean.length, "StandardScaler");
-        Affine.apply(t, zeros, std, mean, false, vectors);
     }
 
     @Override
