@@ -20,7 +20,7 @@ import java.lang.ref.Reference;
  * collector of every other thread. Heap segments cannot be passed to native code; they go to
  * {@link VectorGemm}.
  */
-public final class OpenBlasGemm implements Gemm {
+public final class OpenBlasGemm extends Gemm {
 
     /** Above this many multiply-adds a call is long enough that the transition cost does not matter. */
     static final long CRITICAL_LIMIT = 1L << 21;
@@ -81,14 +81,10 @@ public final class OpenBlasGemm implements Gemm {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
-                      float alpha, MemorySegment a, long aOff, int lda,
-                      MemorySegment b, long bOff, int ldb,
-                      float beta, MemorySegment c, long cOff, int ldc) {
-        GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
+    void run(boolean transA, boolean transB, int m, int n, int k,
+             float alpha, MemorySegment a, long aOff, int lda,
+             MemorySegment b, long bOff, int ldb,
+             float beta, MemorySegment c, long cOff, int ldc) {
         if (!a.isNative() || !b.isNative() || !c.isNative()) {
             heapFallback.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;

@@ -28,7 +28,7 @@ import static dev.isthmus.kernel.GemmKernel.NR;
  * <p>Concurrent calls from different threads on one instance are safe: every thread, caller or worker,
  * packs into its own thread-local workspace, and the pool serialises the multi-threaded parts.
  */
-public final class VectorGemm implements Gemm {
+public final class VectorGemm extends Gemm {
 
     /**
      * Depth of a packed panel: a B micro-panel ({@code KC x NR}, 32 KiB) stays in L1 while the A
@@ -75,14 +75,10 @@ public final class VectorGemm implements Gemm {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
-                      float alpha, MemorySegment a, long aOff, int lda,
-                      MemorySegment b, long bOff, int ldb,
-                      float beta, MemorySegment c, long cOff, int ldc) {
-        GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
+    void run(boolean transA, boolean transB, int m, int n, int k,
+             float alpha, MemorySegment a, long aOff, int lda,
+             MemorySegment b, long bOff, int ldb,
+             float beta, MemorySegment c, long cOff, int ldc) {
         if (k == 0 || alpha == 0f) {
             GemmDirect.scale(m, n, beta, c, cOff, ldc);
             return;

@@ -36,6 +36,23 @@ public record Window(int kh, int kw, int sh, int sw, int ph, int pw) {
         return outSize(w, kw, sw, pw);
     }
 
+    /**
+     * Checks what every layer built on a window needs, naming the layer ({@code name}) in the error: kernel
+     * and stride at least 1, padding at least 0.
+     */
+    public Window checkedFor(String name) {
+        if (kh < 1 || kw < 1) {
+            throw new IllegalArgumentException(name + ": kernel size must be >= 1");
+        }
+        if (sh < 1 || sw < 1) {
+            throw new IllegalArgumentException(name + ": stride must be >= 1");
+        }
+        if (ph < 0 || pw < 0) {
+            throw new IllegalArgumentException(name + ": padding must be >= 0");
+        }
+        return this;
+    }
+
     /** Whether the kernel fits a {@code [h, w]} input once padded (every window needs at least one output). */
     public boolean fits(int h, int w) {
         return h >= Math.max(1, kh - 2 * ph) && w >= Math.max(1, kw - 2 * pw);

@@ -86,18 +86,9 @@ public class Conv2d extends Layer {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException(name + ": channel counts must be >= 1");
         }
-        if (kh < 1 || kw < 1) {
-            throw new IllegalArgumentException(name + ": kernel size must be >= 1");
-        }
-        if (sh < 1 || sw < 1) {
-            throw new IllegalArgumentException(name + ": stride must be >= 1");
-        }
-        if (ph < 0 || pw < 0) {
-            throw new IllegalArgumentException(name + ": padding must be >= 0");
-        }
         this.in = in;
         this.out = out;
-        this.window = win;
+        this.window = win.checkedFor(name);
         this.k = Math.multiplyExact(Math.multiplyExact(in, kh), kw);
         this.weight = new Parameter("weight", true, out, in, kh, kw);
         this.bias = bias ? new Parameter("bias", false, out) : null;

@@ -62,15 +62,7 @@ abstract class Pool2d extends Layer {
         this.pw = pw;
         this.window = new Window(kh, kw, sh, sw, ph, pw);
         String name = getClass().getSimpleName() + "(" + geometry() + ")";
-        if (kh < 1 || kw < 1) {
-            throw new IllegalArgumentException(name + ": kernel size must be >= 1");
-        }
-        if (sh < 1 || sw < 1) {
-            throw new IllegalArgumentException(name + ": stride must be >= 1");
-        }
-        if (ph < 0 || pw < 0) {
-            throw new IllegalArgumentException(name + ": padding must be >= 0");
-        }
+        window.checkedFor(name);
         if (ph > kh / 2 || pw > kw / 2) {
             throw new IllegalArgumentException(name + ": padding must be at most half the kernel size (padding "
                     + Window.pair(ph, pw) + ", kernel " + Window.pair(kh, kw) + "), as PyTorch requires");
