@@ -1,5 +1,6 @@
 package dev.isthmus.kernel.conv;
 
+import dev.isthmus.kernel.RegisterTile;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,11 +33,11 @@ public final class ChannelsLastConv {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Channels of a two-vector tile. */
-    public static final int NR = 2 * L;
+    public static final int NR = RegisterTile.NR;
     /** Output pixels per forward tile. */
-    public static final int PT = 6;
+    public static final int PT = RegisterTile.MR;
     /** Taps per weight-gradient tile. */
-    public static final int TT = 6;
+    public static final int TT = RegisterTile.MR;
 
     private ChannelsLastConv() {
     }
@@ -130,48 +131,9 @@ public final class ChannelsLastConv {
     /** {@link #PT} pixels x {@link #NR} channels over all taps. */
     private static void forwardTile(int k, int[] off, MemorySegment w, long wAt, long ldw, MemorySegment x,
                                     long p0, long p1, long p2, long p3, long p4, long p5, MemorySegment out, long oAt, long ldo) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        long wa = wAt;
-        for (int t = 0; t < k; t++, wa += ldw) {
-            long o = off[t];
-            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wa, NO);
-            FloatVector w1 = FloatVector.fromMemorySegment(S, w, wa + VB, NO);
-            FloatVector v = FloatVector.broadcast(S, x.getAtIndex(F, p0 + o));
-            c00 = v.fma(w0, c00);
-            c01 = v.fma(w1, c01);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, p1 + o));
-            c10 = v.fma(w0, c10);
-            c11 = v.fma(w1, c11);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, p2 + o));
-            c20 = v.fma(w0, c20);
-            c21 = v.fma(w1, c21);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, p3 + o));
-            c30 = v.fma(w0, c30);
-            c31 = v.fma(w1, c31);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, p4 + o));
-            c40 = v.fma(w0, c40);
-            c41 = v.fma(w1, c41);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, p5 + o));
-            c50 = v.fma(w0, c50);
-            c51 = v.fma(w1, c51);
-        }
-        c00.intoMemorySegment(out, oAt, NO);
-        c01.intoMemorySegment(out, oAt + VB, NO);
-        c10.intoMemorySegment(out, oAt + ldo, NO);
-        c11.intoMemorySegment(out, oAt + ldo + VB, NO);
-        c20.intoMemorySegment(out, oAt + 2 * ldo, NO);
-        c21.intoMemorySegment(out, oAt + 2 * ldo + VB, NO);
-        c30.intoMemorySegment(out, oAt + 3 * ldo, NO);
-        c31.intoMemorySegment(out, oAt + 3 * ldo + VB, NO);
-        c40.intoMemorySegment(out, oAt + 4 * ldo, NO);
-        c41.intoMemorySegment(out, oAt + 4 * ldo + VB, NO);
-        c50.intoMemorySegment(out, oAt + 5 * ldo, NO);
-        c51.intoMemorySegment(out, oAt + 5 * ldo + VB, NO);
+        long f = Float.BYTES;
+        RegisterTile.fma(k, off, false, w, wAt, ldw, x, p0 * f, p1 * f, p2 * f, p3 * f, p4 * f, p5 * f, 0,
+                out, oAt, ldo, false);
     }
 
     /** Floats of {@link #weightGrad}'s accumulator: the taps rounded up to whole tiles, {@link #width} each. */
@@ -205,54 +167,9 @@ public final class ChannelsLastConv {
     /** {@code 6} taps x {@code 2} vectors of channels, accumulated over every output pixel. */
     private static void gradTile2(int[] pixels, MemorySegment dyT, long d, long ldBytes, MemorySegment x,
                                   long x0, long x1, long x2, long x3, long x4, long x5, MemorySegment acc, long a, long accRow) {
-        FloatVector c0_0 = FloatVector.fromMemorySegment(S, acc, a, NO);
-        FloatVector c0_1 = FloatVector.fromMemorySegment(S, acc, a + VB, NO);
-        FloatVector c1_0 = FloatVector.fromMemorySegment(S, acc, a + accRow, NO);
-        FloatVector c1_1 = FloatVector.fromMemorySegment(S, acc, a + accRow + VB, NO);
-        FloatVector c2_0 = FloatVector.fromMemorySegment(S, acc, a + 2 * accRow, NO);
-        FloatVector c2_1 = FloatVector.fromMemorySegment(S, acc, a + 2 * accRow + VB, NO);
-        FloatVector c3_0 = FloatVector.fromMemorySegment(S, acc, a + 3 * accRow, NO);
-        FloatVector c3_1 = FloatVector.fromMemorySegment(S, acc, a + 3 * accRow + VB, NO);
-        FloatVector c4_0 = FloatVector.fromMemorySegment(S, acc, a + 4 * accRow, NO);
-        FloatVector c4_1 = FloatVector.fromMemorySegment(S, acc, a + 4 * accRow + VB, NO);
-        FloatVector c5_0 = FloatVector.fromMemorySegment(S, acc, a + 5 * accRow, NO);
-        FloatVector c5_1 = FloatVector.fromMemorySegment(S, acc, a + 5 * accRow + VB, NO);
-        long dj = d;
-        for (int j = 0; j < pixels.length; j++, dj += ldBytes) {
-            long px = pixels[j];
-            FloatVector d0 = FloatVector.fromMemorySegment(S, dyT, dj, NO);
-            FloatVector d1 = FloatVector.fromMemorySegment(S, dyT, dj + VB, NO);
-            FloatVector v = FloatVector.broadcast(S, x.getAtIndex(F, x0 + px));
-            c0_0 = v.fma(d0, c0_0);
-            c0_1 = v.fma(d1, c0_1);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x1 + px));
-            c1_0 = v.fma(d0, c1_0);
-            c1_1 = v.fma(d1, c1_1);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x2 + px));
-            c2_0 = v.fma(d0, c2_0);
-            c2_1 = v.fma(d1, c2_1);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x3 + px));
-            c3_0 = v.fma(d0, c3_0);
-            c3_1 = v.fma(d1, c3_1);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x4 + px));
-            c4_0 = v.fma(d0, c4_0);
-            c4_1 = v.fma(d1, c4_1);
-            v = FloatVector.broadcast(S, x.getAtIndex(F, x5 + px));
-            c5_0 = v.fma(d0, c5_0);
-            c5_1 = v.fma(d1, c5_1);
-        }
-        c0_0.intoMemorySegment(acc, a, NO);
-        c0_1.intoMemorySegment(acc, a + VB, NO);
-        c1_0.intoMemorySegment(acc, a + accRow, NO);
-        c1_1.intoMemorySegment(acc, a + accRow + VB, NO);
-        c2_0.intoMemorySegment(acc, a + 2 * accRow, NO);
-        c2_1.intoMemorySegment(acc, a + 2 * accRow + VB, NO);
-        c3_0.intoMemorySegment(acc, a + 3 * accRow, NO);
-        c3_1.intoMemorySegment(acc, a + 3 * accRow + VB, NO);
-        c4_0.intoMemorySegment(acc, a + 4 * accRow, NO);
-        c4_1.intoMemorySegment(acc, a + 4 * accRow + VB, NO);
-        c5_0.intoMemorySegment(acc, a + 5 * accRow, NO);
-        c5_1.intoMemorySegment(acc, a + 5 * accRow + VB, NO);
+        long f = Float.BYTES;
+        RegisterTile.fma(pixels.length, pixels, false, dyT, d, ldBytes, x, x0 * f, x1 * f, x2 * f, x3 * f, x4 * f, x5 * f, 0,
+                acc, a, accRow, true);
     }
 
     /** {@code dw[o, t] += acc[t][o]} for {@code o < m}, {@code t < plan.k}. */

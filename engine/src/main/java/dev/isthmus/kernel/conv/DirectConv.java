@@ -1,6 +1,7 @@
 package dev.isthmus.kernel.conv;
 
 import dev.isthmus.kernel.Lanes;
+import dev.isthmus.kernel.RegisterTile;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -38,9 +39,9 @@ public final class DirectConv {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Output channels per forward tile. */
-    public static final int MR = 6;
+    public static final int MR = RegisterTile.MR;
     /** Wide-grid columns per forward tile (two vectors). */
-    public static final int NR = 2 * L;
+    public static final int NR = RegisterTile.NR;
     /** Output channels per wide-grid weight-gradient tile. */
     public static final int GM = 4;
     /** Kernel taps per wide-grid weight-gradient tile. */
@@ -146,48 +147,8 @@ public final class DirectConv {
     /** One {@code MR x NR} tile: {@code k} taps, each two vectors of the image and {@code MR} broadcast weights. */
     private static void tile(int k, int[] off, MemorySegment w, long wAt, MemorySegment x, long xAt,
                              MemorySegment out, long oAt, long ldo) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        long wa = wAt;
-        for (int t = 0; t < k; t++, wa += MR * Float.BYTES) {
-            long xa = xAt + (long) off[t] * Float.BYTES;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, x, xa, NO);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, x, xa + VB, NO);
-            FloatVector a = FloatVector.broadcast(S, w.get(F, wa));
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, w.get(F, wa + 4));
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, w.get(F, wa + 8));
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, w.get(F, wa + 12));
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, w.get(F, wa + 16));
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, w.get(F, wa + 20));
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        c00.intoMemorySegment(out, oAt, NO);
-        c01.intoMemorySegment(out, oAt + VB, NO);
-        c10.intoMemorySegment(out, oAt + ldo, NO);
-        c11.intoMemorySegment(out, oAt + ldo + VB, NO);
-        c20.intoMemorySegment(out, oAt + 2 * ldo, NO);
-        c21.intoMemorySegment(out, oAt + 2 * ldo + VB, NO);
-        c30.intoMemorySegment(out, oAt + 3 * ldo, NO);
-        c31.intoMemorySegment(out, oAt + 3 * ldo + VB, NO);
-        c40.intoMemorySegment(out, oAt + 4 * ldo, NO);
-        c41.intoMemorySegment(out, oAt + 4 * ldo + VB, NO);
-        c50.intoMemorySegment(out, oAt + 5 * ldo, NO);
-        c51.intoMemorySegment(out, oAt + 5 * ldo + VB, NO);
+        RegisterTile.fma(k, off, true, x, xAt, 0, w, wAt, wAt + 4, wAt + 8, wAt + 12, wAt + 16, wAt + 20,
+                MR * Float.BYTES, out, oAt, ldo, false);
     }
 
     /** Floats of the lane-partial weight gradient {@link #weightGrad} accumulates into for {@code m} outputs. */
@@ -353,47 +314,8 @@ public final class DirectConv {
     /** {@code MR} input channels x {@code NR} columns summed over the {@code m} output channels, added into {@code dx}. */
     private static void inputGradTile(int m, MemorySegment w, long wAt, MemorySegment dy, long d, long ld,
                                       MemorySegment dx, long xAt, long plane) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        long wa = wAt, da = d;
-        for (int o = 0; o < m; o++, wa += MR * Float.BYTES, da += ld) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, dy, da, NO);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, dy, da + VB, NO);
-            FloatVector a = FloatVector.broadcast(S, w.get(F, wa));
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, w.get(F, wa + 4));
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, w.get(F, wa + 8));
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, w.get(F, wa + 12));
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, w.get(F, wa + 16));
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, w.get(F, wa + 20));
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        FloatVector.fromMemorySegment(S, dx, xAt, NO).add(c00).intoMemorySegment(dx, xAt, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + VB, NO).add(c01).intoMemorySegment(dx, xAt + VB, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + plane, NO).add(c10).intoMemorySegment(dx, xAt + plane, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + plane + VB, NO).add(c11).intoMemorySegment(dx, xAt + plane + VB, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 2 * plane, NO).add(c20).intoMemorySegment(dx, xAt + 2 * plane, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 2 * plane + VB, NO).add(c21).intoMemorySegment(dx, xAt + 2 * plane + VB, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 3 * plane, NO).add(c30).intoMemorySegment(dx, xAt + 3 * plane, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 3 * plane + VB, NO).add(c31).intoMemorySegment(dx, xAt + 3 * plane + VB, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 4 * plane, NO).add(c40).intoMemorySegment(dx, xAt + 4 * plane, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 4 * plane + VB, NO).add(c41).intoMemorySegment(dx, xAt + 4 * plane + VB, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 5 * plane, NO).add(c50).intoMemorySegment(dx, xAt + 5 * plane, NO);
-        FloatVector.fromMemorySegment(S, dx, xAt + 5 * plane + VB, NO).add(c51).intoMemorySegment(dx, xAt + 5 * plane + VB, NO);
+        RegisterTile.fma(m, null, false, dy, d, ld, w, wAt, wAt + 4, wAt + 8, wAt + 12, wAt + 16, wAt + 20,
+                MR * Float.BYTES, dx, xAt, plane, true);
     }
 
 }
