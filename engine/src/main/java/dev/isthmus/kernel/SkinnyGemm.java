@@ -163,34 +163,13 @@ public final class SkinnyGemm {
     }
 
     /** One call's arguments and its loop over units (tiles of 4 rows of W, or tile-wide column chunks). */
-    private static final class Task implements ThreadPool.RangeTask {
+    private static final class Task extends GemmArgs implements ThreadPool.RangeTask {
         private Kind kind;
-        private int m, n, k, lda, ldb, ldc;
-        private float alpha, beta;
-        private MemorySegment a, b, c;
-        private long aOff, bOff, cOff;
 
         void set(Kind kind, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
                  MemorySegment b, long bOff, int ldb, float beta, MemorySegment c, long cOff, int ldc) {
             this.kind = kind;
-            this.m = m;
-            this.n = n;
-            this.k = k;
-            this.alpha = alpha;
-            this.a = a;
-            this.aOff = aOff;
-            this.lda = lda;
-            this.b = b;
-            this.bOff = bOff;
-            this.ldb = ldb;
-            this.beta = beta;
-            this.c = c;
-            this.cOff = cOff;
-            this.ldc = ldc;
-        }
-
-        void clear() {
-            a = b = c = null;
+            setArgs(false, false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
 
         int units() {

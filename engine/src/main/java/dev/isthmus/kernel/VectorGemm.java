@@ -169,37 +169,18 @@ public final class VectorGemm extends Gemm {
      * two threads is cut in two column halves, a tall narrow one in row stripes, and on many threads a
      * big one in a grid rather than thin stripes that would each pack all of A.
      */
-    static final class Split implements ThreadPool.RangeTask {
+    static final class Split extends GemmArgs implements ThreadPool.RangeTask {
         /** Packing one element costs about as much as this many multiply-adds in the kernel. */
         private static final int PACK_COST = 8;
 
-        private boolean transA, transB;
-        private int m, n, k, lda, ldb, ldc, rowTiles, colTiles;
-        private float alpha, beta;
-        private MemorySegment a, b, c;
-        private long aOff, bOff, cOff;
+        private int rowTiles, colTiles;
         private final AtomicInteger next = new AtomicInteger();
         int rowParts, colParts;
 
         void set(boolean transA, boolean transB, int m, int n, int k, float alpha,
                  MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                  float beta, MemorySegment c, long cOff, int ldc, int parts) {
-            this.transA = transA;
-            this.transB = transB;
-            this.m = m;
-            this.n = n;
-            this.k = k;
-            this.alpha = alpha;
-            this.a = a;
-            this.aOff = aOff;
-            this.lda = lda;
-            this.b = b;
-            this.bOff = bOff;
-            this.ldb = ldb;
-            this.beta = beta;
-            this.c = c;
-            this.cOff = cOff;
-            this.ldc = ldc;
+            setArgs(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             rowTiles = ceilDiv(m, MR);
             colTiles = ceilDiv(n, NR);
             next.set(0);
@@ -218,10 +199,6 @@ public final class VectorGemm extends Gemm {
 
         int parts() {
             return rowParts * colParts;
-        }
-
-        void clear() {
-            a = b = c = null;
         }
 
         @Override

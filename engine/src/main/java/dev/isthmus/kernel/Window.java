@@ -74,6 +74,17 @@ public record Window(int kh, int kw, int sh, int sw, int ph, int pw) {
         return Math.toIntExact((w + 2L * pw + sw - 1) / sw);
     }
 
+    /**
+     * Where tap {@code t} (channel {@code t / (kh kw)}, kernel row {@code ki}, column {@code kj}) starts reading in
+     * the phase layout, {@code planeSize = hq wq} floats a phase: phase {@code (ki mod sh, kj mod sw)} of its
+     * channel, row {@code ki / sh}, column {@code kj / sw}. With {@code sh = sw = 1} it is the tap's offset in a
+     * plain {@code [C, hq, wq]} image.
+     */
+    public static long tapOffset(int t, int kh, int kw, int sh, int sw, int wq, long planeSize) {
+        int ci = t / (kh * kw), ki = t / kw % kh, kj = t % kw;
+        return (((long) ci * sh + ki % sh) * sw + kj % sw) * planeSize + (long) (ki / sh) * wq + kj / sw;
+    }
+
     /** Floats of the phase layout of {@code planes} planes {@code [h, w]}. */
     public static long phasedSize(int planes, int h, int w, int sh, int sw, int ph, int pw) {
         return (long) planes * sh * sw * phaseRows(h, sh, ph) * phaseCols(w, sw, pw);

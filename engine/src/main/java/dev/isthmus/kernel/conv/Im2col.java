@@ -62,17 +62,11 @@ public final class Im2col {
         if (phased) {
             Window.split(x, xOff, c, h, w, sh, sw, ph, pw, hq, wq, 0f, scratch, scratchOff, vec);
         }
-        long planeSize = (long) hq * wq;
-        for (int ci = 0; ci < c; ci++) {
-            for (int ki = 0; ki < kh; ki++) {
-                for (int kj = 0; kj < kw; kj++) {
-                    long row = colOff + (long) ((ci * kh + ki) * kw + kj) * ld;
-                    long base = phased
-                            ? scratchOff + (((long) ci * sh + ki % sh) * sw + kj % sw) * planeSize + (long) (ki / sh) * wq + kj / sw
-                            : xOff + (long) ci * planeSize + (long) ki * wq + kj;
-                    Runs.copyRuns(src, base, wq, col, row, ow, oh, ow, vec);
-                }
-            }
+        long planeSize = (long) hq * wq, srcOff = phased ? scratchOff : xOff;
+        int phaseH = phased ? sh : 1, phaseW = phased ? sw : 1;
+        for (int t = 0, taps = c * kh * kw; t < taps; t++) {
+            long base = srcOff + Window.tapOffset(t, kh, kw, phaseH, phaseW, wq, planeSize);
+            Runs.copyRuns(src, base, wq, col, colOff + (long) t * ld, ow, oh, ow, vec);
         }
     }
 
@@ -101,17 +95,11 @@ public final class Im2col {
         int rem = ow % L;
         VectorMask<Float> tail = vec && ow > L && rem != 0 ? S.indexInRange(-(L - rem), rem) : null;
         long planeSize = (long) hq * wq;
-        for (int ci = 0; ci < c; ci++) {
-            for (int ki = 0; ki < kh; ki++) {
-                for (int kj = 0; kj < kw; kj++) {
-                    long row = colOff + (long) ((ci * kh + ki) * kw + kj) * ld;
-                    long base = phased
-                            ? accOff + (((long) ci * sh + ki % sh) * sw + kj % sw) * planeSize + (long) (ki / sh) * wq + kj / sw
-                            : accOff + (long) ci * planeSize + (long) ki * wq + kj;
-                    for (int oy = 0; oy < oh; oy++) {
-                        Runs.addRun(col, row + (long) oy * ow, acc, base + (long) oy * wq, ow, vec, tail);
-                    }
-                }
+        int phaseH = phased ? sh : 1, phaseW = phased ? sw : 1;
+        for (int t = 0, taps = c * kh * kw; t < taps; t++) {
+            long row = colOff + (long) t * ld, base = accOff + Window.tapOffset(t, kh, kw, phaseH, phaseW, wq, planeSize);
+            for (int oy = 0; oy < oh; oy++) {
+                Runs.addRun(col, row + (long) oy * ow, acc, base + (long) oy * wq, ow, vec, tail);
             }
         }
         if (phased) {
