@@ -97,10 +97,7 @@ public class Dropout extends Layer implements Stochastic {
 
     @Override
     public int[] outputShape(int... s) {
-        if (s.length < 1) {
-            throw shapeError("a tensor of rank >= 1", s, null);
-        }
-        return s.clone();
+        return shapeKept(s);
     }
 
     @Override

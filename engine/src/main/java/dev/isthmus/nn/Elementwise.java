@@ -37,10 +37,7 @@ abstract class Elementwise extends Layer {
 
     @Override
     public int[] outputShape(int... s) {
-        if (s.length < 1) {
-            throw shapeError("a tensor of rank >= 1", s, null);
-        }
-        return s.clone();
+        return shapeKept(s);
     }
 
     @Override

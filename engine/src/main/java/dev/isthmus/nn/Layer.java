@@ -268,6 +268,14 @@ public abstract class Layer implements AutoCloseable {
         buffers.values().forEach(Tensor::close);
     }
 
+    /** The output shape of a layer that keeps its input's shape (any rank >= 1): a copy of {@code s}. */
+    protected final int[] shapeKept(int[] s) {
+        if (s.length < 1) {
+            throw shapeError("a tensor of rank >= 1", s, null);
+        }
+        return s.clone();
+    }
+
     /** Throws a shape error in the standard form: {@code Linear(784 -> 40) expects [N, 784], got [64, 1, 28, 28]}. */
     protected final IllegalArgumentException shapeError(String expected, int[] got, String hint) {
         return new IllegalArgumentException(describe() + " expects " + expected + ", got " + Arrays.toString(got)
