@@ -10,6 +10,7 @@ import dev.isthmus.bench.suite.SuiteResult;
 import dev.isthmus.kernel.Engine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -53,8 +54,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "GEMM backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", defaultValue = "AUTO")
     Engine.Backend backend;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     @Override
     public Integer call() throws Exception {

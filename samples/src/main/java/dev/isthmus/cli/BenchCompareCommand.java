@@ -6,6 +6,7 @@ import dev.isthmus.bench.suite.ResultsIo;
 import dev.isthmus.bench.suite.SuiteResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -36,8 +37,8 @@ final class BenchCompareCommand implements Callable<Integer> {
             description = "Settings to overlook: mode, jvm_flags, backend, batch (e.g. --ignore mode to check a quick run against a full one).")
     Set<String> ignore;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     @Override
     public Integer call() throws Exception {

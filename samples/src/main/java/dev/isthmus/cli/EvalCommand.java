@@ -4,9 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -21,11 +19,8 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
-    Path file;
-
     @Mixin
-    ArchOptions arch = new ArchOptions();
+    ModelSource model = new ModelSource();
 
     @Option(names = "--data", paramLabel = "DIR", description = "IDX directory or 'fashion-mnist' (default: the data recorded in the file).")
     String data;
@@ -36,8 +31,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", hidden = true, description = "Cap the test split at N samples.", defaultValue = "0")
     int limit;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     Reports.Classification lastClassification;
     Reports.Regression lastRegression;
@@ -46,8 +41,8 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.range(spec, "--batch", batch, 1, Usage.MAX_BATCH);
         Usage.range(spec, "--limit", limit, 0, Integer.MAX_VALUE);
-        try (ModelFile.Loaded m = arch.load(file)) {
-            System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + file + " ("
+        try (ModelFile.Loaded m = model.load()) {
+            System.out.println("model: " + m.metadata().getOrDefault(ModelFile.MODEL, "?") + " from " + model.file + " ("
                     + String.format("%,d", m.model().parameterCount()) + " parameters)");
             if (m.regression()) {
                 CalculatorData.Config cfg = CalculatorData.Config.fromJson(m.metadata().getOrDefault(ModelFile.CALCULATOR, "{}"));

@@ -3,6 +3,7 @@ package dev.isthmus.cli;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.onnx.OnnxExporter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,8 +29,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.onnx", description = "The ONNX file to write.")
     Path out;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     @Override
     public Integer call() throws Exception {

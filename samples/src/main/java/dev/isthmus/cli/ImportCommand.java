@@ -4,6 +4,7 @@ import dev.isthmus.infer.LoadedModel;
 import dev.isthmus.nn.Layer;
 import dev.isthmus.onnx.OnnxImporter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,8 +33,8 @@ final class ImportCommand implements Callable<Integer> {
                     + " task recorded in the file by 'isthmus export', else classification).")
     String task;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     @Override
     public Integer call() throws Exception {

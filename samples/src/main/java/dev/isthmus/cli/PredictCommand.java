@@ -29,11 +29,8 @@ final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
-    Path file;
-
     @Mixin
-    ArchOptions arch = new ArchOptions();
+    ModelSource model = new ModelSource();
 
     @Parameters(index = "1", paramLabel = "INPUT", description = "IDX images file, an image file, or 'A,B' for the calculator.")
     String input;
@@ -44,8 +41,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--top", description = "Classes to print per image, most probable first (default: ${DEFAULT-VALUE}).", defaultValue = "3")
     int top;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     /** The last predictions (class index per image, or the calculator's value), for the tests. */
     final List<Double> predictions = new ArrayList<>();
@@ -54,13 +51,13 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.range(spec, "--max", max, 0, Integer.MAX_VALUE);
         Usage.range(spec, "--top", top, 1, Integer.MAX_VALUE);
-        try (ModelFile.Loaded m = arch.load(file)) {
+        try (ModelFile.Loaded m = model.load()) {
             if (m.regression()) {
                 return calculator(m);
             }
             int[] shape = m.inputShape();
             if (shape.length != 3 || shape[0] != 1) {
-                throw new CliException("predict handles 1-channel image models; " + file + " expects " + java.util.Arrays.toString(shape));
+                throw new CliException("predict handles 1-channel image models; " + model.file + " expects " + java.util.Arrays.toString(shape));
             }
             Path p = Path.of(input);
             if (!Files.isRegularFile(p)) {

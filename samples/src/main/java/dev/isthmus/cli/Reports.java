@@ -49,58 +49,57 @@ final class Reports {
     }
 
     static Classification classify(Layer model, Dataset test, List<String> names, int batch) {
-        boolean was = model.isTraining();
-        model.eval();
-        try {
-            ConfusionMatrix cm = new ConfusionMatrix(names);
-            int[] predicted = new int[test.size()];
-            LatencyRecorder lat = new LatencyRecorder(test.size() / batch + 2);
-            int k = 0;
-            try (DataLoader loader = DataLoader.builder(test).batchSize(batch).prefetch(0).build()) {
-                loader.startEpoch(0);
-                for (Batch b = loader.next(); b != null; b = loader.next()) {
-                    long t0 = System.nanoTime();
-                    Tensor out = model.forward(b.x());
-                    lat.record(System.nanoTime() - t0, b.size());
-                    int[] labels = b.labels();
-                    for (int i = 0; i < b.size(); i++) {
-                        int p = argmax(out, i);
-                        predicted[k++] = p;
-                        cm.add(p, labels[i]);
-                    }
-                }
+        ConfusionMatrix cm = new ConfusionMatrix(names);
+        int[] predicted = new int[test.size()];
+        LatencyRecorder.Summary lat = timed(model, test, batch, (b, out, first) -> {
+            int[] labels = b.labels();
+            for (int i = 0; i < b.size(); i++) {
+                predicted[first + i] = argmax(out, i);
+                cm.add(predicted[first + i], labels[i]);
             }
-            return new Classification(cm, predicted, lat.summary(), perSample(model, test), batch);
-        } finally {
-            model.train(was);
-        }
+        });
+        return new Classification(cm, predicted, lat, perSample(model, test), batch);
     }
 
     static Regression regress(Layer model, Dataset test, MinMaxScaler yScaler, int batch) {
+        int n = test.size();
+        float[] pred = new float[n];
+        float[] truth = new float[n];
+        LatencyRecorder.Summary lat = timed(model, test, batch, (b, out, first) -> {
+            System.arraycopy(out.toArray(), 0, pred, first, b.size());
+            System.arraycopy(b.y().toArray(), 0, truth, first, b.size());
+        });
+        inverse(yScaler, pred);
+        inverse(yScaler, truth);
+        RegressionMetrics m = new RegressionMetrics(1);
+        m.add(pred, truth);
+        return new Regression(truth, pred, m, lat, perSample(model, test));
+    }
+
+    /** What an evaluation does with one batch's output; {@code first} is the index of the batch's first sample. */
+    private interface BatchSink {
+        void accept(Batch b, Tensor out, int first);
+    }
+
+    /**
+     * Runs {@code model} over {@code test} in batches of {@code batch}, in evaluation mode (its mode restored after),
+     * timing each forward pass; returns the latency summary.
+     */
+    private static LatencyRecorder.Summary timed(Layer model, Dataset test, int batch, BatchSink sink) {
         boolean was = model.isTraining();
         model.eval();
-        try {
-            int n = test.size();
-            float[] pred = new float[n];
-            float[] truth = new float[n];
-            LatencyRecorder lat = new LatencyRecorder(n / batch + 2);
-            int k = 0;
-            try (DataLoader loader = DataLoader.builder(test).batchSize(batch).prefetch(0).build()) {
-                loader.startEpoch(0);
-                for (Batch b = loader.next(); b != null; b = loader.next()) {
-                    long t0 = System.nanoTime();
-                    Tensor out = model.forward(b.x());
-                    lat.record(System.nanoTime() - t0, b.size());
-                    System.arraycopy(out.toArray(), 0, pred, k, b.size());
-                    System.arraycopy(b.y().toArray(), 0, truth, k, b.size());
-                    k += b.size();
-                }
+        LatencyRecorder lat = new LatencyRecorder(test.size() / batch + 2);
+        try (DataLoader loader = DataLoader.builder(test).batchSize(batch).prefetch(0).build()) {
+            loader.startEpoch(0);
+            int first = 0;
+            for (Batch b = loader.next(); b != null; b = loader.next()) {
+                long t0 = System.nanoTime();
+                Tensor out = model.forward(b.x());
+                lat.record(System.nanoTime() - t0, b.size());
+                sink.accept(b, out, first);
+                first += b.size();
             }
-            inverse(yScaler, pred);
-            inverse(yScaler, truth);
-            RegressionMetrics m = new RegressionMetrics(1);
-            m.add(pred, truth);
-            return new Regression(truth, pred, m, lat.summary(), perSample(model, test));
+            return lat.summary();
         } finally {
             model.train(was);
         }
@@ -113,23 +112,13 @@ final class Reports {
         }
     }
 
+    /** Batch-1 latency over the first {@value #LATENCY_SAMPLES} samples, measured on a second pass (the first warms up). */
     private static LatencyRecorder.Summary perSample(Layer model, Dataset test) {
-        int n = Math.min(LATENCY_SAMPLES, test.size());
-        int[] idx = new int[n];
+        int[] idx = new int[Math.min(LATENCY_SAMPLES, test.size())];
         Arrays.setAll(idx, i -> i);
-        LatencyRecorder lat = new LatencyRecorder(n);
-        try (DataLoader loader = DataLoader.builder(new Subset(test, idx)).batchSize(1).prefetch(0).build()) {
-            for (int pass = 0; pass < 2; pass++) {
-                lat.reset();
-                loader.startEpoch(0);
-                for (Batch b = loader.next(); b != null; b = loader.next()) {
-                    long t0 = System.nanoTime();
-                    model.forward(b.x());
-                    lat.record(System.nanoTime() - t0, 1);
-                }
-            }
-        }
-        return lat.summary();
+        Dataset first = new Subset(test, idx);
+        timed(model, first, 1, (b, out, at) -> { });
+        return timed(model, first, 1, (b, out, at) -> { });
     }
 
     static int argmax(Tensor out, int row) {

@@ -22,6 +22,7 @@ import dev.isthmus.train.Plots;
 import dev.isthmus.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -126,8 +127,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", hidden = true, description = "Cap every split at N samples (quick runs and tests).", defaultValue = "0")
     int limit;
 
-    @Option(names = "--verbose", description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    Verbose verbose = new Verbose();
 
     static final class OptConverter implements CommandLine.ITypeConverter<Opt> {
         @Override

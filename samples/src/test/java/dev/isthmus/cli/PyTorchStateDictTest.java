@@ -41,7 +41,7 @@ class PyTorchStateDictTest {
     }
 
     private static ModelFile.Loaded load(Path file, String arch, Path archJson) throws Exception {
-        ArchOptions o = new ArchOptions();
+        ModelSource o = new ModelSource();
         o.arch = arch;
         o.archJson = archJson;
         return o.load(file);

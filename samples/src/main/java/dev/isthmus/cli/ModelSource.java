@@ -7,6 +7,7 @@ import dev.isthmus.nn.ModelLoader;
 import dev.isthmus.nn.ModelSpec;
 import dev.isthmus.tensor.Tensor;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,14 +18,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code --arch NAME} / {@code --arch-json FILE} of {@code eval} and {@code predict}: the architecture of a
- * weights file that does not describe itself, such as a PyTorch {@code state_dict} saved as safetensors. The
+ * The model file of {@code eval} and {@code predict} (their first argument, CHECKPOINT) and their
+ * {@code --arch NAME} / {@code --arch-json FILE}, one picocli mixin: the architecture of a weights file that
+ * does not describe itself, such as a PyTorch {@code state_dict} saved as safetensors. The
  * file must hold exactly the model's parameters under PyTorch's names with PyTorch's shapes; otherwise the
  * error names the first mismatching key and both shapes. Without either option the file's own metadata
  * (written by {@code isthmus train}) describes the model.
  */
-final class ArchOptions {
+final class ModelSource {
     private static final int[] IMAGE_28 = {1, 28, 28};
+
+    @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A model.safetensors or checkpoint.safetensors written by 'isthmus train', or a state_dict with --arch/--arch-json.")
+    Path file;
 
     @Option(names = "--arch", paramLabel = "NAME",
             description = "The file holds a state_dict of this built-in model (no Isthmus metadata needed): mlp, lenet5, alexnet, alexnet-small, calculator.")
@@ -33,6 +38,11 @@ final class ArchOptions {
     @Option(names = "--arch-json", paramLabel = "FILE",
             description = "The file holds a state_dict of the Sequential this ModelSpec JSON describes (optional \"input_shape\", default [1, 28, 28]).")
     Path archJson;
+
+    /** The model in CHECKPOINT, described by --arch/--arch-json or, without them, by the file itself. */
+    ModelFile.Loaded load() throws IOException {
+        return load(file);
+    }
 
     /** The model in {@code file}, described by these options or, without them, by the file itself. */
     ModelFile.Loaded load(Path file) throws IOException {
