@@ -2,6 +2,7 @@ package dev.isthmus.nn;
 
 import dev.isthmus.data.DataLoader;
 import dev.isthmus.data.Dataset;
+import dev.isthmus.testing.Blobs;
 import dev.isthmus.data.TensorDataset;
 import dev.isthmus.infer.Predictor;
 import dev.isthmus.io.CheckpointMismatchException;
@@ -52,21 +53,9 @@ class RegisteredBufferTest {
         return (RunningCentre) m.get(1);
     }
 
-    /** Three blobs in 4-D; with {@code shuffleLabels} the labels are noise, so validation loss soon rises. */
+    /** {@link Blobs} off the origin (every feature's mean is non-zero, so the running centre has work to do). */
     static Dataset blobs(int n, long seed, boolean shuffleLabels) {
-        Rng rng = new Rng(seed);
-        Tensor x = Tensor.zeros(n, 4);
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % 3;
-            for (int j = 0; j < 4; j++) {
-                x.set((float) (rng.nextGaussian() * 0.5 + (j == y[i] ? 2.0 : 0.5)), i, j);
-            }
-        }
-        if (shuffleLabels) {
-            new Rng(seed + 1).shuffle(y);
-        }
-        return TensorDataset.classification(x, y, 3);
+        return Blobs.of(n, seed, 0.5, shuffleLabels);
     }
 
     static DataLoader loader(Dataset d, boolean shuffle) {

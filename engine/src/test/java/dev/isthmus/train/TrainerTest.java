@@ -2,6 +2,7 @@ package dev.isthmus.train;
 
 import dev.isthmus.data.DataLoader;
 import dev.isthmus.data.Dataset;
+import dev.isthmus.testing.Blobs;
 import dev.isthmus.data.Splits;
 import dev.isthmus.data.TensorDataset;
 import dev.isthmus.io.CheckpointFormatException;
@@ -35,16 +36,7 @@ class TrainerTest {
 
     /** Three Gaussian blobs in 4-D: easy to separate, so a few epochs reach high accuracy. */
     static Dataset blobs(int n, long seed) {
-        Rng rng = new Rng(seed);
-        Tensor x = Tensor.zeros(n, 4);
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % 3;
-            for (int j = 0; j < 4; j++) {
-                x.set((float) (rng.nextGaussian() * 0.5 + (j == y[i] ? 2.0 : 0.0)), i, j);
-            }
-        }
-        return TensorDataset.classification(x, y, 3);
+        return Blobs.of(n, seed, 0.0, false);
     }
 
     static Sequential mlp(long seed, boolean dropout) {
