@@ -37,12 +37,15 @@ public final class BenchSuite {
         Engine engine = Engine.configure(n, options.backend());
         recorder.starting("machine: FMA peak and triad bandwidth");
         MachineInfo machine = new MachineProbe(recorder).probe(engine, sampler);
-        if (options.runs("kernels")) {
-            new KernelBench(recorder, sampler, options.backend()).run(machine, options.kernelThreads());
-        }
-        if (options.runs("models")) {
-            new ModelBench(recorder, sampler, options.backend(), options.quick()).run(options.modelThreads(),
-                    options.latencyThreads());
+        try (Sentinel sentinel = new Sentinel()) {
+            recorder.checkWith(sentinel);
+            if (options.runs("kernels")) {
+                new KernelBench(recorder, sampler, options.backend()).run(machine, options.kernelThreads());
+            }
+            if (options.runs("models")) {
+                new ModelBench(recorder, sampler, options.backend(), options.quick()).run(options.modelThreads(),
+                        options.latencyThreads());
+            }
         }
         Engine.configure(n, options.backend());
         SystemLoad end = SystemLoad.now();

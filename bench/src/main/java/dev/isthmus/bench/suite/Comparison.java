@@ -18,8 +18,13 @@ import java.util.Set;
  */
 public final class Comparison {
 
-    /** One row of the comparison: the values (null where a result lacks it) and the speed ratios to the baseline. */
-    public record Line(String id, String unit, boolean higherIsBetter, List<Row> rows, List<Double> ratios) {
+    /**
+     * One row of the comparison: the values (null where a result lacks it), the speed ratios to the baseline, and
+     * per result whether its {@link MachineCheck} differs from the baseline's beyond {@link MachineCheck#DRIFT}
+     * (the machines were in different states when the row ran, so the ratio is partly theirs).
+     */
+    public record Line(String id, String unit, boolean higherIsBetter, List<Row> rows, List<Double> ratios,
+                       List<Boolean> machineDiffers) {
     }
 
     /** A row measured with different settings, and why it was refused. */
@@ -56,14 +61,14 @@ public final class Comparison {
             rows.add(r.row(id).orElse(null));
         }
         if (rows.stream().filter(x -> x != null).count() < 2) {
-            lines.add(new Line(id, unitOf(rows), higherOf(rows), rows, ratios(rows)));
+            lines.add(new Line(id, unitOf(rows), higherOf(rows), rows, ratios(rows), machineDiffers(rows)));
             return;
         }
         String reason = mismatch(rows);
         if (reason != null) {
             refused.add(new Refusal(id, reason));
         } else {
-            lines.add(new Line(id, unitOf(rows), higherOf(rows), rows, ratios(rows)));
+            lines.add(new Line(id, unitOf(rows), higherOf(rows), rows, ratios(rows), machineDiffers(rows)));
         }
     }
 
@@ -112,6 +117,16 @@ public final class Comparison {
         return out;
     }
 
+    private static List<Boolean> machineDiffers(List<Row> rows) {
+        List<Boolean> out = new ArrayList<>();
+        Row base = rows.getFirst();
+        for (Row r : rows) {
+            out.add(base != null && r != null && base.check() != null && r.check() != null
+                    && base.check().differsFrom(r.check(), r.computeBound(), r.memoryBound()));
+        }
+        return out;
+    }
+
     private static String unitOf(List<Row> rows) {
         return rows.stream().filter(r -> r != null).findFirst().map(Row::unit).orElse("");
     }
@@ -156,13 +171,21 @@ public final class Comparison {
                 sb.append(' ').append(r == null ? "-" : cell(r)).append(" |");
                 if (i > 0) {
                     Double q = l.ratios().get(i);
-                    sb.append(' ').append(q == null ? "-" : String.format(Locale.ROOT, "%.2fx", q)).append(" |");
+                    sb.append(' ').append(q == null ? "-" : String.format(Locale.ROOT, "%.2fx", q))
+                            .append(l.machineDiffers().get(i) ? " †" : "").append(" |");
                 }
             }
             sb.append('\n');
         }
         sb.append("\nRatios are speed ratios to ").append(names.getFirst())
-                .append(" (above 1: faster, for rates and times alike); * marks a row flagged unstable, noisy or loaded.\n");
+                .append(" (above 1: faster, for rates and times alike); * marks a row flagged unstable, noisy, loaded or drifted.\n");
+        long differ = lines.stream().filter(l -> l.machineDiffers().contains(true)).count();
+        if (differ > 0) {
+            sb.append(String.format(Locale.ROOT, "† %d rows ran while the machines were in different states: the FMA check "
+                    + "(by more than %.0f %%) or triad check (by more than %.0f %%) taken right after the row differs between "
+                    + "the runs, so the ratio reflects the machines' states as much as the code.%n", differ,
+                    100 * MachineCheck.DRIFT, 100 * MachineCheck.BANDWIDTH_DRIFT));
+        }
         if (!ignored.isEmpty()) {
             sb.append("\nSettings ignored on request: ").append(String.join(", ", ignored)).append(".\n");
         }
@@ -186,7 +209,8 @@ public final class Comparison {
         if (r.skipped()) {
             return "skipped";
         }
-        boolean flagged = r.flags().contains(Row.UNSTABLE) || r.flags().contains(Row.NOISY) || r.flags().contains(Row.LOADED);
+        boolean flagged = r.flags().contains(Row.UNSTABLE) || r.flags().contains(Row.NOISY) || r.flags().contains(Row.LOADED)
+                || r.flags().contains(Row.DRIFTED);
         return Format.number(r.value()) + (flagged ? "*" : "");
     }
 }

@@ -30,7 +30,7 @@ public final class MarkdownReport {
         }
         long trusted = r.rows().stream().filter(Row::trusted).count();
         long measured = r.rows().stream().filter(x -> !x.skipped()).count();
-        sb.append(String.format(Locale.ROOT, "%d of %d measured rows are stable within %.0f %% and not noisy.", trusted,
+        sb.append(String.format(Locale.ROOT, "%d of %d measured rows are stable within %.0f %%, not noisy and not drifted.", trusted,
                 measured, 100 * s.tolerance()));
         if (s.quick()) {
             sb.append(" A quick run's figure is meant to lie within 10 % of the full run's on the same machine and load "
@@ -40,6 +40,10 @@ public final class MarkdownReport {
                 + String.format(Locale.ROOT, "*noisy* = p10-p90 spread above %.0f %%; ", 100 * s.spreadLimit())
                 + String.format(Locale.ROOT, "*loaded* = other processes took more than %.0f %% of the cores while the row ran; ",
                 100 * Row.LOADED_SHARE)
+                + String.format(Locale.ROOT, "*drifted* = the FMA check (compute-bound kernels, models) or triad check "
+                + "(memory-bound kernels, models) taken right after the row, on its threads, fell more than %.0f %% (FMA) "
+                + "or %.0f %% (triad) below the run's median check at that thread count: the machine gave the row less; ",
+                100 * MachineCheck.DRIFT, 100 * MachineCheck.BANDWIDTH_DRIFT)
                 + "*skipped* = not measured (the note says why). ± is half the p10-p90 spread.\n");
         return sb.toString();
     }

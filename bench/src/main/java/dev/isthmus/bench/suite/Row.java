@@ -20,15 +20,20 @@ import java.util.TreeMap;
  * @param stats          the samples' statistics in {@code unit}; null for a skipped row
  * @param roofline       the roofline placement of a kernel; null otherwise
  * @param otherCpuShare  share of all cores' time other processes used while this row was measured (0..1)
- * @param flags          {@code unstable}, {@code noisy}, {@code loaded}, {@code skipped}
+ * @param flags          {@code unstable}, {@code noisy}, {@code loaded}, {@code drifted}, {@code skipped}
  * @param note           a sentence when something needs saying (why skipped, what was derived), else null
+ * @param check          the machine's state right after the row, on its threads; null for machine probes, skipped
+ *                       rows and files written before checks were added
  */
 public record Row(String id, String section, String name, int threads, int batch, String unit, boolean higherIsBetter,
-                  Double value, Stats stats, Roofline roofline, Double otherCpuShare, List<String> flags, String note) {
+                  Double value, Stats stats, Roofline roofline, Double otherCpuShare, List<String> flags, String note,
+                  MachineCheck check) {
 
     public static final String UNSTABLE = "unstable";
     public static final String NOISY = "noisy";
     public static final String LOADED = "loaded";
+    /** The row's {@link MachineCheck} fell short of the run's best at its thread count: the machine gave it less. */
+    public static final String DRIFTED = "drifted";
     public static final String SKIPPED = "skipped";
 
     /** Other processes using more than this share of the cores mark a row {@link #LOADED}. */
@@ -56,8 +61,26 @@ public record Row(String id, String section, String name, int threads, int batch
         return value == null;
     }
 
-    /** True where the figure can be trusted to the run's tolerance: measured, stable and not noisy. */
+    /** True where the figure can be trusted to the run's tolerance: measured, stable, not noisy and not drifted. */
     public boolean trusted() {
-        return !skipped() && !flags.contains(UNSTABLE) && !flags.contains(NOISY);
+        return !skipped() && !flags.contains(UNSTABLE) && !flags.contains(NOISY) && !flags.contains(DRIFTED);
+    }
+
+    /** Whether compute can bound the row: a compute-bound kernel, or a row without a roofline (a model). */
+    public boolean computeBound() {
+        return roofline == null || "compute".equals(roofline.bound());
+    }
+
+    /** Whether bandwidth can bound the row: a memory-bound kernel, or a row without a roofline (a model). */
+    public boolean memoryBound() {
+        return roofline == null || "memory".equals(roofline.bound());
+    }
+
+    /** This row with {@code flag} added. */
+    Row flagged(String flag) {
+        List<String> f = new java.util.ArrayList<>(flags);
+        f.add(flag);
+        return new Row(id, section, name, threads, batch, unit, higherIsBetter, value, stats, roofline, otherCpuShare, f,
+                note, check);
     }
 }

@@ -1,8 +1,10 @@
 package dev.isthmus.bench.suite;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.DoubleFunction;
 import java.util.function.DoubleUnaryOperator;
 
@@ -17,6 +19,7 @@ final class RowRecorder {
     private final int cpus;
     private final int total;
     private final List<Row> rows = new ArrayList<>();
+    private Sentinel sentinel;
     private SystemLoad mark = SystemLoad.now();
     private double load1Max = Double.NaN;
     private int done;
@@ -26,6 +29,11 @@ final class RowRecorder {
         this.progress = progress;
         this.total = total;
         this.cpus = Runtime.getRuntime().availableProcessors();
+    }
+
+    /** From now on, takes a {@link MachineCheck} after every measured row. */
+    void checkWith(Sentinel s) {
+        this.sentinel = s;
     }
 
     /** Announces the next step to the progress bar. */
@@ -98,8 +106,9 @@ final class RowRecorder {
         if (share != null && share > Row.LOADED_SHARE) {
             flags.add(Row.LOADED);
         }
+        MachineCheck check = sentinel != null && value != null && !section.equals("machine") ? sentinel.check(threads) : null;
         Row row = new Row(Row.id(section, name, threads), section, name, threads, batch, unit, higher, value, st, rl,
-                share, flags, note);
+                share, flags, note, check);
         rows.add(row);
         done++;
         progress.recorded(row, summary(row));
@@ -116,8 +125,31 @@ final class RowRecorder {
                 50 * r.stats().spread(), roof, r.flags().isEmpty() ? "" : "  [" + String.join(", ", r.flags()) + "]");
     }
 
+    /** The rows in run order, each flagged {@link Row#DRIFTED} whose check fell short of the run's best at its threads. */
     List<Row> rows() {
-        return List.copyOf(rows);
+        return flagDrifted(rows);
+    }
+
+    /**
+     * {@code rows}, each flagged {@link Row#DRIFTED} whose check fell short of the run's typical check at its thread
+     * count: the median of the run's checks there, figure by figure (the best would let one cache-lucky triad
+     * flag every other row).
+     */
+    static List<Row> flagDrifted(List<Row> rows) {
+        Map<Integer, List<MachineCheck>> byThreads = new HashMap<>();
+        for (Row r : rows) {
+            if (r.check() != null) {
+                byThreads.computeIfAbsent(r.threads(), t -> new ArrayList<>()).add(r.check());
+            }
+        }
+        Map<Integer, MachineCheck> typical = new HashMap<>();
+        byThreads.forEach((t, checks) -> typical.put(t, MachineCheck.median(checks)));
+        List<Row> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            boolean drifted = r.check() != null && r.check().shortOf(typical.get(r.threads()), r.computeBound(), r.memoryBound());
+            out.add(drifted ? r.flagged(Row.DRIFTED) : r);
+        }
+        return List.copyOf(out);
     }
 
     double load1Max() {

@@ -49,11 +49,17 @@ final class Recorded {
             return x;
         }
         return new Row(x.id(), x.section(), x.name(), x.threads(), x.batch(), x.unit(), x.higherIsBetter(), x.value() * k,
-                x.stats(), x.roofline(), x.otherCpuShare(), x.flags(), x.note());
+                x.stats(), x.roofline(), x.otherCpuShare(), x.flags(), x.note(), x.check());
     }
 
     static Row withBatch(Row x, int batch) {
         return new Row(x.id(), x.section(), x.name(), x.threads(), batch, x.unit(), x.higherIsBetter(), x.value(),
-                x.stats(), x.roofline(), x.otherCpuShare(), x.flags(), x.note());
+                x.stats(), x.roofline(), x.otherCpuShare(), x.flags(), x.note(), x.check());
+    }
+
+    /** {@code x} with the machine check {@code c}. */
+    static Row checked(Row x, MachineCheck c) {
+        return new Row(x.id(), x.section(), x.name(), x.threads(), x.batch(), x.unit(), x.higherIsBetter(), x.value(),
+                x.stats(), x.roofline(), x.otherCpuShare(), x.flags(), x.note(), c);
     }
 }
