@@ -31,6 +31,7 @@ import java.nio.ByteOrder;
 public final class MaxPool {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Output rows at least this long take the vector path, shorter than a vector or not. */
@@ -127,8 +128,10 @@ public final class MaxPool {
         FloatVector minusInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         // indices ride along as floats (exact below 2^24, checked by the caller), so no mask changes type per tap
         FloatVector lanesTimesStride = FloatVector.zero(S).addIndex(sw);
-        VectorMask<Float> part = ow >= L ? null : S.indexInRange(0, ow);
-        VectorMask<Integer> partInt = part == null ? null : part.cast(S.withLanes(int.class));
+        // no vector or mask may meet null at a merge point: C2 would box it, allocating on every row
+        boolean partial = ow < L;
+        VectorMask<Float> part = S.indexInRange(0, Math.min(ow, L));
+        VectorMask<Integer> partInt = SI.indexInRange(0, Math.min(ow, L));
         for (int oy = 0; oy < oh; oy++) {
             int hs = Math.max(oy * sh - ph, 0);
             for (int g = 0; g < ow; g += L) {
@@ -156,16 +159,15 @@ public final class MaxPool {
                         u0++;
                     }
                 }
-                IntVector at = argmax == null ? null : (IntVector) idx.convert(VectorOperators.F2I, 0);
-                if (part == null) {
+                if (!partial) {
                     best.intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
-                    if (at != null) {
-                        at.intoArray(argmax, ap + oy * ow + ox0);
+                    if (argmax != null) {
+                        ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
                     }
                 } else {
                     best.intoMemorySegment(y, (yp + (long) oy * ow) * Float.BYTES, NO, part);
-                    if (at != null) {
-                        at.intoArray(argmax, ap + oy * ow, partInt);
+                    if (argmax != null) {
+                        ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow, partInt);
                     }
                 }
             }

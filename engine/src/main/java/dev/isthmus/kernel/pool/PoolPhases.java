@@ -14,6 +14,10 @@ import java.nio.ByteOrder;
  * What the pooling kernels share: the scratch a plane's stride phases need ({@link Window}'s layout), the split
  * itself (column stride 2 de-interleaves each input row with two shuffles instead of gathering; other
  * strides take {@link Window#split}), and the bounds checks.
+ *
+ * <p>No vector leaves a method here: a small helper returning a vector that C2 has already compiled on its own is
+ * then too big to inline ("already compiled into a big method"), so its result is boxed, one allocation per call;
+ * a masked-load helper did exactly that, 5 KB per AlexNet plane, whenever other pooling shapes had run first.
  */
 public final class PoolPhases {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -46,7 +50,8 @@ public final class PoolPhases {
         if (sw == 2) {
             // rows shorter than a vector (wq < L) store the first wq lanes only: a full store would run into
             // the next phase's first row, written already
-            VectorMask<Float> part = wq >= L ? null : S.indexInRange(0, wq);
+            boolean partial = wq < L;
+            VectorMask<Float> part = S.indexInRange(0, Math.min(wq, L));   // never null: C2 would box it
             FloatVector pad = FloatVector.broadcast(S, fill);
             for (int a = 0; a < sh; a++) {
                 for (int u = 0; u < hq; u++) {
@@ -61,10 +66,13 @@ public final class PoolPhases {
                     for (int g = 0; g < wq; g += L) {
                         int v0 = Math.max(0, Math.min(g, wq - L));
                         int c0 = 2 * v0 - pw;                         // input column of padded column 2 v0
-                        FloatVector p = load(x, rowX, c0, w, pad);
-                        FloatVector q = load(x, rowX, c0 + L, w, pad);
+                        // columns past the row's ends read as padding; the loads stay inline (see the class comment)
+                        VectorMask<Float> inP = S.indexInRange(c0, w), inQ = S.indexInRange(c0 + L, w);
+                        FloatVector p = FloatVector.fromMemorySegment(S, x, (rowX + c0) * Float.BYTES, NO, inP).blend(pad, inP.not());
+                        FloatVector q = FloatVector.fromMemorySegment(S, x, (rowX + c0 + L) * Float.BYTES, NO, inQ)
+                                .blend(pad, inQ.not());
                         FloatVector e = p.rearrange(EVEN, q), o = p.rearrange(ODD, q);
-                        if (part == null) {
+                        if (!partial) {
                             e.intoMemorySegment(out, (even + v0) * Float.BYTES, NO);
                             o.intoMemorySegment(out, (odd + v0) * Float.BYTES, NO);
                         } else {
@@ -77,15 +85,6 @@ public final class PoolPhases {
             return;
         }
         Window.split(x, xp, 1, h, w, sh, sw, ph, pw, hq, wq, fill, out, outOff, true);
-    }
-
-    /** Columns {@code c0 .. c0 + L} of the row at {@code rowX}, with {@code pad} where they fall outside {@code [0, w)}. */
-    private static FloatVector load(MemorySegment x, long rowX, int c0, int w, FloatVector pad) {
-        if (c0 >= 0 && c0 + L <= w) {
-            return FloatVector.fromMemorySegment(S, x, (rowX + c0) * Float.BYTES, NO);
-        }
-        VectorMask<Float> in = S.indexInRange(c0, w);
-        return FloatVector.fromMemorySegment(S, x, (rowX + c0) * Float.BYTES, NO, in).blend(pad, in.not());
     }
 
     static void checkScratch(String op, MemorySegment scratch, long off, long need) {

@@ -2,6 +2,7 @@ package dev.isthmus.kernel.pool;
 
 import dev.isthmus.kernel.Window;
 import dev.isthmus.tensor.Rng;
+import dev.isthmus.testing.Allocations;
 import dev.isthmus.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,59 @@ class PoolingKernelTest {
                     assertArrayEquals(as, av, Arrays.toString(g) + " ties=" + ties);
                 }
             }
+        }
+    }
+
+    /**
+     * 13 outputs a row: under AVX-512 a partial vector, whose masks once met null and were boxed on every row, and
+     * whose split called a masked-load helper that C2, having compiled it alone once other shapes had run, would
+     * not inline: 5 KB boxed per plane. Nothing may be allocated per plane; in some JIT states one 64-byte object per
+     * call remains (seen in 1 of 8 JVMs with the other shapes run first), not yet found, so the bound is per call.
+     */
+    @Test
+    void alexNetsSecondPoolingAllocatesNothingPerPlaneOnceWarm() {
+        int planes = 64, h = 27, w = 27, o = 13;
+        try (Tensor x = input(planes, h, w, false); Tensor y = Tensor.zeros(planes * o * o);
+             Tensor scratch = Tensor.zeros((int) PoolPhases.scratchSize(h, w, 2, 2, 0, 0))) {
+            int[] argmax = new int[planes * o * o];
+            Runnable training = () -> MaxPool.forward(x.segment(), 0, y.segment(), 0, argmax, 0, planes, h, w, 3, 3, 2, 2, 0, 0,
+                    scratch.segment(), 0, true);
+            Runnable inference = () -> MaxPool.forward(x.segment(), 0, y.segment(), 0, null, 0, planes, h, w, 3, 3, 2, 2, 0, 0,
+                    scratch.segment(), 0, true);
+            for (int[] g : CASES) {    // the other shapes first, as a model with several pooling layers runs them
+                pool(g, true);
+            }
+            // a boxed vector per plane would be >= 80 B x 64 planes per call; allow one small object per call
+            long bound = 20L * 1024;
+            long with = Allocations.steadyState(training, 20, bound, 10_000), without = Allocations.steadyState(inference, 20, bound, 10_000);
+            org.junit.jupiter.api.Assertions.assertTrue(with <= bound, with + " bytes per 20 calls with indices");
+            org.junit.jupiter.api.Assertions.assertTrue(without <= bound, without + " bytes per 20 calls without");
+        }
+    }
+
+    /** AlexNet's first pooling shape as an average pooling without the padding count: the per-group divisors too. */
+    @Test
+    void averagePoolingAllocatesNothingPerPlaneOnceWarm() {
+        int planes = 64, h = 55, w = 55, o = 28;
+        try (Tensor x = input(planes, h, w, false); Tensor y = Tensor.zeros(planes * o * o);
+             Tensor scratch = Tensor.zeros((int) PoolPhases.scratchSize(h, w, 2, 2, 1, 1))) {
+            for (int[] g : CASES) {
+                pool(g, true);
+            }
+            Runnable avg = () -> AvgPool.forward(x.segment(), 0, y.segment(), 0, planes, h, w, 3, 3, 2, 2, 1, 1, false,
+                    scratch.segment(), 0, true);
+            long bytes = Allocations.steadyState(avg, 20, 20L * 1024, 10_000);
+            org.junit.jupiter.api.Assertions.assertTrue(bytes <= 20L * 1024, bytes + " bytes per 20 calls");
+        }
+    }
+
+    /** One max pooling of 3 planes of shape {@code g} ({@link #CASES}' layout) on the vector path or not. */
+    private static void pool(int[] g, boolean vec) {
+        int planes = 3, oh = Window.outSize(g[0], g[2], g[4], g[6]), ow = Window.outSize(g[1], g[3], g[5], g[7]);
+        try (Tensor x = input(planes, g[0], g[1], false); Tensor y = Tensor.zeros(planes * oh * ow);
+             Tensor scratch = Tensor.zeros((int) PoolPhases.scratchSize(g[0], g[1], g[4], g[5], g[6], g[7]))) {
+            MaxPool.forward(x.segment(), 0, y.segment(), 0, new int[planes * oh * ow], 0, planes, g[0], g[1], g[2], g[3], g[4],
+                    g[5], g[6], g[7], scratch.segment(), 0, vec);
         }
     }
 
