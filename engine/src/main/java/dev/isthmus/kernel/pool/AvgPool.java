@@ -91,26 +91,16 @@ public final class AvgPool {
         return countIncludePad ? kh * kw : (he - y0) * (we - x0);
     }
 
-    /** The divisors of the L outputs from {@code ox0} of row {@code oy}, as a vector (PyTorch divides, so do we). */
-    private static FloatVector divisors(int oy, int ox0, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
-                                        boolean countIncludePad) {
-        if (countIncludePad) {
-            return FloatVector.broadcast(S, kh * kw);
-        }
-        int hs = oy * sh - ph;
-        int rows = Math.min(hs + kh, h) - Math.max(hs, 0);
-        IntVector ws = IntVector.zero(SI).addIndex(sw).add(ox0 * sw - pw);
-        IntVector cols = ws.add(kw).min(w).sub(ws.max(0));
-        return (FloatVector) cols.mul(rows).convert(VectorOperators.I2F, 0);
-    }
-
     private static void avgPlaneVector(MemorySegment x, long xp, MemorySegment y, long yp, int h, int w, int kh, int kw,
                                        int sh, int sw, int ph, int pw, int oh, int ow, boolean countIncludePad,
                                        MemorySegment scratch, long sOff) {
         int hq = Window.phaseRows(h, sh, ph), wq = Window.phaseCols(w, sw, pw);
         long phase = (long) hq * wq;
         PoolPhases.split(x, xp, h, w, sh, sw, ph, pw, hq, wq, 0f, scratch, sOff);
+        FloatVector area = FloatVector.broadcast(S, kh * kw);
+        IntVector lanesTimesStride = IntVector.zero(SI).addIndex(sw);
         for (int oy = 0; oy < oh; oy++) {
+            int hs = oy * sh - ph, rows = Math.min(hs + kh, h) - Math.max(hs, 0);
             for (int g = 0; g < ow; g += L) {
                 int ox0 = Math.min(g, ow - L);
                 FloatVector sum = FloatVector.zero(S);
@@ -129,8 +119,11 @@ public final class AvgPool {
                         u0++;
                     }
                 }
-                sum.div(divisors(oy, ox0, h, w, kh, kw, sh, sw, ph, pw, countIncludePad))
-                        .intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
+                // PyTorch's divisor, computed inline: a helper returning a vector may be boxed (see PoolPhases)
+                IntVector ws = lanesTimesStride.add(ox0 * sw - pw);
+                FloatVector divisor = countIncludePad ? area
+                        : (FloatVector) ws.add(kw).min(w).sub(ws.max(0)).mul(rows).convert(VectorOperators.I2F, 0);
+                sum.div(divisor).intoMemorySegment(y, (yp + (long) oy * ow + ox0) * Float.BYTES, NO);
             }
         }
     }
@@ -197,11 +190,16 @@ public final class AvgPool {
         int rem = ow % L;
         // the last group overlaps the one before: its first L - rem lanes were already added
         VectorMask<Float> fresh = rem == 0 ? S.maskAll(true) : S.indexInRange(-(L - rem), rem);
+        FloatVector area = FloatVector.broadcast(S, kh * kw);
+        IntVector lanesTimesStride = IntVector.zero(SI).addIndex(sw);
         for (int oy = 0; oy < oh; oy++) {
+            int hs = oy * sh - ph, rows = Math.min(hs + kh, h) - Math.max(hs, 0);
             for (int g = 0; g < ow; g += L) {
                 int ox0 = Math.min(g, ow - L);
-                FloatVector grad = FloatVector.fromMemorySegment(S, dy, (yp + (long) oy * ow + ox0) * Float.BYTES, NO)
-                        .div(divisors(oy, ox0, h, w, kh, kw, sh, sw, ph, pw, countIncludePad));
+                IntVector ws = lanesTimesStride.add(ox0 * sw - pw);
+                FloatVector divisor = countIncludePad ? area
+                        : (FloatVector) ws.add(kw).min(w).sub(ws.max(0)).mul(rows).convert(VectorOperators.I2F, 0);
+                FloatVector grad = FloatVector.fromMemorySegment(S, dy, (yp + (long) oy * ow + ox0) * Float.BYTES, NO).div(divisor);
                 if (ox0 < g) {
                     grad = FloatVector.zero(S).blend(grad, fresh);
                 }

@@ -84,22 +84,6 @@ class PoolingKernelTest {
         }
     }
 
-    /** AlexNet's first pooling shape as an average pooling without the padding count: the per-group divisors too. */
-    @Test
-    void averagePoolingAllocatesNothingPerPlaneOnceWarm() {
-        int planes = 64, h = 55, w = 55, o = 28;
-        try (Tensor x = input(planes, h, w, false); Tensor y = Tensor.zeros(planes * o * o);
-             Tensor scratch = Tensor.zeros((int) PoolPhases.scratchSize(h, w, 2, 2, 1, 1))) {
-            for (int[] g : CASES) {
-                pool(g, true);
-            }
-            Runnable avg = () -> AvgPool.forward(x.segment(), 0, y.segment(), 0, planes, h, w, 3, 3, 2, 2, 1, 1, false,
-                    scratch.segment(), 0, true);
-            long bytes = Allocations.steadyState(avg, 20, 20L * 1024, 10_000);
-            org.junit.jupiter.api.Assertions.assertTrue(bytes <= 20L * 1024, bytes + " bytes per 20 calls");
-        }
-    }
-
     /** One max pooling of 3 planes of shape {@code g} ({@link #CASES}' layout) on the vector path or not. */
     private static void pool(int[] g, boolean vec) {
         int planes = 3, oh = Window.outSize(g[0], g[2], g[4], g[6]), ow = Window.outSize(g[1], g[3], g[5], g[7]);
