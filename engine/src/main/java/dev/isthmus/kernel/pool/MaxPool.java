@@ -164,10 +164,20 @@ public final class MaxPool {
                     if (argmax != null) {
                         ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow + ox0);
                     }
-                } else {
+                } else if ((yp + (long) oy * ow + L) * Float.BYTES <= y.byteSize()
+                        && (argmax == null || ap + oy * ow + L <= argmax.length)) {
                     best.intoMemorySegment(y, (yp + (long) oy * ow) * Float.BYTES, NO, part);
                     if (argmax != null) {
                         ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, ap + oy * ow, partInt);
+                    }
+                } else {
+                    // a masked store whose full width passes the end of its buffer takes the Vector API's
+                    // lane-checking path, which allocates: the last row of the last plane goes lane by lane
+                    for (int i = 0; i < ow; i++) {
+                        y.setAtIndex(F, yp + (long) oy * ow + i, best.lane(i));
+                        if (argmax != null) {
+                            argmax[ap + oy * ow + i] = (int) idx.lane(i);
+                        }
                     }
                 }
             }

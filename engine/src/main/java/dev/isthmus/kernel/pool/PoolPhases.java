@@ -23,6 +23,7 @@ public final class PoolPhases {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Even / odd lanes of two vectors side by side (negative: lanes of the second vector). */
     static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
     static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
@@ -63,6 +64,16 @@ public final class PoolPhases {
                         continue;
                     }
                     long rowX = xp + (long) iy * w;
+                    long end = rowX + 2L * Math.max(0, wq - L) - pw + 2L * L;   // past the last vector load
+                    if (rowX - pw < 0 || end * Float.BYTES > x.byteSize()) {
+                        // loads reaching outside x (its first or last row) would take the Vector API's lane-checking
+                        // path, which allocates: this row goes element by element
+                        for (int v = 0; v < wq; v++) {
+                            out.setAtIndex(F, even + v, column(x, rowX, 2 * v - pw, w, fill));
+                            out.setAtIndex(F, odd + v, column(x, rowX, 2 * v + 1 - pw, w, fill));
+                        }
+                        continue;
+                    }
                     for (int g = 0; g < wq; g += L) {
                         int v0 = Math.max(0, Math.min(g, wq - L));
                         int c0 = 2 * v0 - pw;                         // input column of padded column 2 v0
@@ -85,6 +96,11 @@ public final class PoolPhases {
             return;
         }
         Window.split(x, xp, 1, h, w, sh, sw, ph, pw, hq, wq, fill, out, outOff, true);
+    }
+
+    /** Column {@code c} of the row at {@code rowX}, or {@code fill} outside {@code [0, w)}. */
+    private static float column(MemorySegment x, long rowX, int c, int w, float fill) {
+        return c >= 0 && c < w ? x.getAtIndex(F, rowX + c) : fill;
     }
 
     static void checkScratch(String op, MemorySegment scratch, long off, long need) {
