@@ -17,10 +17,11 @@ public final class MinMaxScaler extends AffineScaler {
     private final float low;
     private final float high;
 
+    /** Takes the arrays as they are (the map reads them, nothing writes them): {@link #of} gives it copies. */
     private MinMaxScaler(float[] min, float[] max, float low, float high, boolean vectors) {
-        super("MinMaxScaler", min.clone(), scales(min, max, low, high), Affine.filled(min.length, low), false, vectors);
-        this.min = min.clone();
-        this.max = max.clone();
+        super("MinMaxScaler", min, scales(min, max, low, high), Affine.filled(min.length, low), false, vectors);
+        this.min = min;
+        this.max = max;
         this.low = low;
         this.high = high;
     }
@@ -49,7 +50,7 @@ public final class MinMaxScaler extends AffineScaler {
 
     /** A scaler mapping {@code [min, max]} per feature to {@code [low, high]}. */
     public static MinMaxScaler of(float[] min, float[] max, float low, float high) {
-        return new MinMaxScaler(min, max, low, high, Affine.vectors());
+        return new MinMaxScaler(min.clone(), max.clone(), low, high, Affine.vectors());
     }
 
     /** Restores a scaler from {@link #parameters()}. */

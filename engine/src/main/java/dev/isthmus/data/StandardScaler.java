@@ -14,10 +14,11 @@ public final class StandardScaler extends AffineScaler {
     private final float[] mean;
     private final float[] std;
 
+    /** Takes the arrays as they are (the map reads them, nothing writes them): {@link #of} gives it copies. */
     private StandardScaler(float[] mean, float[] std, boolean vectors) {
-        super("StandardScaler", checked(mean, std).clone(), std.clone(), new float[mean.length], true, vectors);
-        this.mean = mean.clone();
-        this.std = std.clone();
+        super("StandardScaler", checked(mean, std), std, new float[mean.length], true, vectors);
+        this.mean = mean;
+        this.std = std;
     }
 
     /** {@code mean}, once it and {@code std} are known to be valid statistics. */
@@ -37,7 +38,7 @@ public final class StandardScaler extends AffineScaler {
 
     /** A scaler with the given statistics. */
     public static StandardScaler of(float[] mean, float[] std) {
-        return new StandardScaler(mean, std, Affine.vectors());
+        return new StandardScaler(mean.clone(), std.clone(), Affine.vectors());
     }
 
     /** Restores a scaler from {@link #parameters()}. */
